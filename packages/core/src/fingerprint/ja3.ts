@@ -1,0 +1,34 @@
+import type { ClientHello } from '../parser/client-hello.js';
+import { isGrease } from '../tls.js';
+
+// JA3 (Salesforce, 2017): the decimal values of legacy_version, cipher suites,
+// extension types, supported groups and EC point formats, fields joined by ","
+// and values by "-", GREASE removed. The fingerprint is the MD5 of that string.
+
+function joinDecimal(values: readonly number[] | null, skipGrease: boolean): string {
+  let text = '';
+  if (values === null) return text;
+  for (const value of values) {
+    if (skipGrease && isGrease(value)) continue;
+    if (text.length > 0) text += '-';
+    text += value;
+  }
+  return text;
+}
+
+/** Builds the JA3 string (`ja3_full`), for example `771,4865-4866,0-23-65281,29-23,0`. */
+export function ja3String(hello: ClientHello): string {
+  let extensions = '';
+  for (const extension of hello.extensions) {
+    if (isGrease(extension.type)) continue;
+    if (extensions.length > 0) extensions += '-';
+    extensions += extension.type;
+  }
+  return [
+    hello.legacyVersion,
+    joinDecimal(hello.cipherSuites, true),
+    extensions,
+    joinDecimal(hello.supportedGroups, true),
+    joinDecimal(hello.ecPointFormats, false),
+  ].join(',');
+}

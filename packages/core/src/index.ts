@@ -1,0 +1,28 @@
+export { ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from './errors.js';
+export {
+  type FingerprintOptions,
+  type FingerprintSource,
+  fingerprint,
+  fingerprintClientHello,
+  type TlsFingerprint,
+} from './fingerprint/fingerprint.js';
+export { ja3String } from './fingerprint/ja3.js';
+export {
+  alpnCode,
+  type Ja4Parts,
+  ja4,
+  ja4Original,
+  ja4OriginalRaw,
+  ja4Parts,
+  ja4Raw,
+} from './fingerprint/ja4.js';
+export {
+  type ClientHello,
+  ClientHelloExtension,
+  type ParseOptions,
+  parseClientHello,
+  type Transport,
+} from './parser/client-hello.js';
+export { measureClientHello } from './parser/measure.js';
+export { DEFAULT_MAX_HELLO_BYTES } from './parser/records.js';
+export { ExtensionType, isGrease } from './tls.js';
