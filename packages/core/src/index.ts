@@ -1,3 +1,20 @@
+export {
+  attach,
+  Capture,
+  type CaptureFailure,
+  failureChannel,
+  getCapture,
+} from './capture/attach.js';
+export { type CreateServerOptions, createServer } from './capture/create-server.js';
+export { CaptureOptionError } from './capture/errors.js';
+export type { CaptureOptions, ClientHelloEvent, ClientHelloVerdict } from './capture/options.js';
+export {
+  type CaptureResult,
+  getCaptureResult,
+  getFingerprint,
+  kCaptureResult,
+} from './capture/result.js';
+export type { CaptureFailureKind, CaptureStats } from './capture/stats.js';
 export { ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from './errors.js';
 export {
   type FingerprintOptions,

@@ -13,6 +13,34 @@ export function decodeLatin1(bytes: Uint8Array, start: number, end: number): str
   return text;
 }
 
+/**
+ * Reads a length prefix inside extension data and returns the position where
+ * the vector ends. The vector must fit before `limit` (the end of the
+ * extension data or of the enclosing list), so a decoder never reads the bytes
+ * of the next extension. Raises ERR_INVALID_EXTENSION when it does not fit.
+ */
+function innerVector(reader: ByteReader, prefixSize: 1 | 2, limit: number, field: string): number {
+  const lengthAt = reader.pos;
+  if (limit - lengthAt < prefixSize) {
+    throw reader.fail(
+      ParseErrorCode.INVALID_EXTENSION,
+      lengthAt,
+      field,
+      `${field} length needs ${prefixSize} bytes but ${limit - lengthAt} are left in the extension`,
+    );
+  }
+  const length = prefixSize === 1 ? reader.u8(field) : reader.u16(field);
+  if (length > limit - reader.pos) {
+    throw reader.fail(
+      ParseErrorCode.INVALID_EXTENSION,
+      lengthAt,
+      field,
+      `${field} length ${length} exceeds the ${limit - reader.pos} bytes left in the extension`,
+    );
+  }
+  return reader.pos + length;
+}
+
 function checkEnd(reader: ByteReader, listEnd: number, dataEnd: number, field: string): void {
   if (listEnd !== dataEnd) {
     throw reader.fail(
@@ -34,7 +62,7 @@ export function readUint16List(
   const values: number[] = [];
   if (reader.pos === dataEnd) return values;
   const listStart = reader.pos;
-  const listEnd = reader.vector(prefixSize, field);
+  const listEnd = innerVector(reader, prefixSize, dataEnd, field);
   if ((listEnd - reader.pos) % 2 !== 0) {
     throw reader.fail(
       ParseErrorCode.INVALID_EXTENSION,
@@ -52,7 +80,7 @@ export function readUint16List(
 export function readUint8List(reader: ByteReader, dataEnd: number, field: string): number[] {
   const values: number[] = [];
   if (reader.pos === dataEnd) return values;
-  const listEnd = reader.vector(1, field);
+  const listEnd = innerVector(reader, 1, dataEnd, field);
   while (reader.pos < listEnd) values.push(reader.u8(field));
   checkEnd(reader, listEnd, dataEnd, field);
   return values;
@@ -64,12 +92,12 @@ export function readUint8List(reader: ByteReader, dataEnd: number, field: string
  */
 export function readServerName(reader: ByteReader, dataEnd: number): string | null {
   if (reader.pos === dataEnd) return null;
-  const listEnd = reader.vector(2, 'server_name_list');
+  const listEnd = innerVector(reader, 2, dataEnd, 'server_name_list');
   checkEnd(reader, listEnd, dataEnd, 'server_name_list');
   let hostName: string | null = null;
   while (reader.pos < listEnd) {
     const nameType = reader.u8('server_name name_type');
-    const nameEnd = reader.vector(2, 'server_name host_name');
+    const nameEnd = innerVector(reader, 2, listEnd, 'server_name host_name');
     if (nameType === 0 && hostName === null) {
       // RFC 6066 limits host_name to ASCII, so latin1 maps each byte to one character.
       hostName = decodeLatin1(reader.bytes, reader.pos, nameEnd);
@@ -87,10 +115,10 @@ export function readServerName(reader: ByteReader, dataEnd: number): string | nu
 export function readAlpnProtocols(reader: ByteReader, dataEnd: number): string[] {
   const protocols: string[] = [];
   if (reader.pos === dataEnd) return protocols;
-  const listEnd = reader.vector(2, 'protocol_name_list');
+  const listEnd = innerVector(reader, 2, dataEnd, 'protocol_name_list');
   checkEnd(reader, listEnd, dataEnd, 'protocol_name_list');
   while (reader.pos < listEnd) {
-    const nameEnd = reader.vector(1, 'protocol_name');
+    const nameEnd = innerVector(reader, 1, listEnd, 'protocol_name');
     protocols.push(decodeLatin1(reader.bytes, reader.pos, nameEnd));
     reader.pos = nameEnd;
   }

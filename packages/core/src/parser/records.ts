@@ -84,11 +84,16 @@ function checkHandshakeType(type: number, offset: number): void {
   );
 }
 
-function tooLarge(offset: number, size: number, maxBytes: number): ClientHelloParseError {
+function tooLarge(
+  offset: number,
+  field: string,
+  size: number,
+  maxBytes: number,
+): ClientHelloParseError {
   return parseError(
     ParseErrorCode.TOO_LARGE,
     offset,
-    'handshake length',
+    field,
     `the ClientHello needs ${size} bytes, more than the cap of ${maxBytes}; raise maxHelloBytes if such hellos are expected`,
   );
 }
@@ -122,7 +127,7 @@ function locateBareMessage(input: Uint8Array, maxBytes: number): HandshakeLocati
   if (input.length < HANDSHAKE_HEADER_SIZE) return null;
   const length = (input[1]! << 16) | (input[2]! << 8) | input[3]!;
   const total = HANDSHAKE_HEADER_SIZE + length;
-  if (total > maxBytes) throw tooLarge(1, total, maxBytes);
+  if (total > maxBytes) throw tooLarge(1, 'handshake length', total, maxBytes);
   if (input.length < total) return null;
   return {
     bytes: input,
@@ -150,7 +155,7 @@ function locateInTlsRecords(input: Uint8Array, maxBytes: number): HandshakeLocat
   let recordVersion = 0;
 
   while (messageSize < 0 || gathered < messageSize) {
-    if (position >= maxBytes) throw tooLarge(position, position + 1, maxBytes);
+    if (position >= maxBytes) throw tooLarge(position, 'record header', position + 1, maxBytes);
     if (input.length - position < TLS_RECORD_HEADER_SIZE) {
       checkRecordPrefix(input, position);
       return null;
@@ -169,7 +174,9 @@ function locateInTlsRecords(input: Uint8Array, maxBytes: number): HandshakeLocat
     }
     const fragmentStart = position + TLS_RECORD_HEADER_SIZE;
     const fragmentEnd = fragmentStart + length;
-    if (fragmentEnd > maxBytes) throw tooLarge(position + 3, fragmentEnd, maxBytes);
+    if (fragmentEnd > maxBytes) {
+      throw tooLarge(position + 3, 'record length', fragmentEnd, maxBytes);
+    }
     if (fragmentEnd > input.length) return null;
 
     if (gathered === 0) checkHandshakeType(input[fragmentStart]!, fragmentStart);
@@ -180,7 +187,9 @@ function locateInTlsRecords(input: Uint8Array, maxBytes: number): HandshakeLocat
     if (messageSize < 0 && gathered >= HANDSHAKE_HEADER_SIZE) {
       const header = readAcross(input, fragments, 1, 3);
       messageSize = HANDSHAKE_HEADER_SIZE + header;
-      if (messageSize > maxBytes) throw tooLarge(mapAcross(fragments, 1), messageSize, maxBytes);
+      if (messageSize > maxBytes) {
+        throw tooLarge(mapAcross(fragments, 1), 'handshake length', messageSize, maxBytes);
+      }
     }
   }
 
@@ -285,9 +294,13 @@ function locateInDtlsRecord(input: Uint8Array, maxBytes: number): HandshakeLocat
     );
   }
   const end = DTLS_RECORD_HEADER_SIZE + length;
-  if (end > maxBytes) throw tooLarge(11, end, maxBytes);
+  if (end > maxBytes) throw tooLarge(11, 'record length', end, maxBytes);
   if (input.length < end) return null;
-  const message = locateBareDtlsMessage(input.subarray(DTLS_RECORD_HEADER_SIZE, end), maxBytes);
+  const message = locateBareDtlsMessage(
+    input.subarray(DTLS_RECORD_HEADER_SIZE, end),
+    maxBytes,
+    DTLS_RECORD_HEADER_SIZE,
+  );
   if (message === null) {
     throw parseError(
       ParseErrorCode.INVALID_LENGTH,
@@ -316,8 +329,17 @@ function locateInDtlsRecord(input: Uint8Array, maxBytes: number): HandshakeLocat
   };
 }
 
-function locateBareDtlsMessage(input: Uint8Array, maxBytes: number): HandshakeLocation | null {
-  checkHandshakeType(input[0]!, 0);
+/**
+ * Locates an unfragmented DTLS handshake message at the start of `input`.
+ * `offsetBase` is the input offset of `input[0]` (13 inside a DTLS record),
+ * added to every error offset.
+ */
+function locateBareDtlsMessage(
+  input: Uint8Array,
+  maxBytes: number,
+  offsetBase = 0,
+): HandshakeLocation | null {
+  checkHandshakeType(input[0]!, offsetBase);
   if (input.length < DTLS_HANDSHAKE_HEADER_SIZE) return null;
   const length = (input[1]! << 16) | (input[2]! << 8) | input[3]!;
   const fragmentOffset = (input[6]! << 16) | (input[7]! << 8) | input[8]!;
@@ -326,13 +348,13 @@ function locateBareDtlsMessage(input: Uint8Array, maxBytes: number): HandshakeLo
   if (fragmentOffset !== 0 || fragmentLength !== length) {
     throw parseError(
       ParseErrorCode.INVALID_LENGTH,
-      6,
+      offsetBase + 6,
       'fragment_offset',
       `DTLS handshake fragment ${fragmentOffset}+${fragmentLength} of ${length} bytes; only unfragmented ClientHellos are supported`,
     );
   }
   const total = DTLS_HANDSHAKE_HEADER_SIZE + length;
-  if (total > maxBytes) throw tooLarge(1, total, maxBytes);
+  if (total > maxBytes) throw tooLarge(offsetBase + 1, 'handshake length', total, maxBytes);
   if (input.length < total) return null;
   return {
     bytes: input,

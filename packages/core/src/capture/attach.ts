@@ -1,0 +1,355 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { TLSSocket, Server as TlsServer } from 'node:tls';
+import { type ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from '../errors.js';
+import { fingerprintClientHello } from '../fingerprint/fingerprint.js';
+import { parseClientHello } from '../parser/client-hello.js';
+import { measureClientHello } from '../parser/measure.js';
+import { CaptureOptionError } from './errors.js';
+import {
+  type CaptureOptions,
+  type ClientHelloVerdict,
+  type ResolvedCaptureOptions,
+  resolveOptions,
+} from './options.js';
+import { type CaptureResult, kCaptureResult } from './result.js';
+import {
+  type CaptureFailureKind,
+  type CaptureStats,
+  copyStats,
+  countFailure,
+  createStats,
+} from './stats.js';
+
+/** One connection that ended without a fingerprint or was closed. */
+export interface CaptureFailure {
+  readonly kind: CaptureFailureKind;
+  /** Parse error code, for `malformed` and `sslv2`. */
+  readonly code?: ParseErrorCode;
+  readonly message: string;
+  readonly remoteAddress: string | undefined;
+}
+
+type ConnectionListener = (this: TlsServer, socket: Socket) => void;
+
+const kServerCapture = Symbol.for('@ja4guard/core.serverCapture');
+
+/** diagnostics_channel that receives a {@link CaptureFailure} for every failed connection. */
+export const failureChannel = diagnosticsChannel.channel('ja4guard:capture:failure');
+
+/**
+ * ClientHello capture on one TLS server. Emits `failure` with a
+ * {@link CaptureFailure} for each connection without a fingerprint.
+ */
+export class Capture extends EventEmitter {
+  readonly server: TlsServer;
+  readonly options: ResolvedCaptureOptions;
+  readonly #stats: CaptureStats = createStats();
+  readonly #originalListeners: ConnectionListener[];
+  readonly #onConnection: (socket: Socket) => void;
+  readonly #onSecureConnection: (socket: TLSSocket) => void;
+  #attached = true;
+
+  constructor(server: TlsServer, options: ResolvedCaptureOptions) {
+    super();
+    this.server = server;
+    this.options = options;
+    this.#originalListeners = server.listeners('connection') as ConnectionListener[];
+    this.#onConnection = (socket) => {
+      new HelloReader(this, socket);
+    };
+    this.#onSecureConnection = (socket) => {
+      const parent = (socket as unknown as { _parent?: { [kCaptureResult]?: CaptureResult } })
+        ._parent;
+      const result = parent?.[kCaptureResult];
+      if (result !== undefined) {
+        (socket as unknown as { [kCaptureResult]: CaptureResult })[kCaptureResult] = result;
+      }
+    };
+    server.removeAllListeners('connection');
+    server.on('connection', this.#onConnection);
+    server.prependListener('secureConnection', this.#onSecureConnection);
+  }
+
+  /** Returns a snapshot of the counters. */
+  stats(): CaptureStats {
+    return copyStats(this.#stats);
+  }
+
+  /** Restores the server's own connection listeners. Connections being read finish as before. */
+  detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.server.removeListener('connection', this.#onConnection);
+    this.server.removeListener('secureConnection', this.#onSecureConnection);
+    for (const listener of this.#originalListeners) this.server.on('connection', listener);
+    delete (this.server as unknown as Record<symbol, unknown>)[kServerCapture];
+  }
+
+  /** @internal */
+  get counters(): CaptureStats {
+    return this.#stats;
+  }
+
+  /** @internal Runs the server's own connection listeners, as if the connection had just arrived. */
+  handOver(socket: Socket): void {
+    for (const listener of this.#originalListeners) listener.call(this.server, socket);
+  }
+
+  /** @internal */
+  reportFailure(
+    socket: Socket,
+    kind: CaptureFailureKind,
+    message: string,
+    code?: ParseErrorCode,
+  ): void {
+    countFailure(this.#stats, kind, code);
+    if (this.listenerCount('failure') === 0 && !failureChannel.hasSubscribers) return;
+    const failure: CaptureFailure = { kind, code, message, remoteAddress: socket.remoteAddress };
+    if (failureChannel.hasSubscribers) failureChannel.publish(failure);
+    this.emit('failure', failure);
+  }
+}
+
+/**
+ * Reads one connection's bytes until a whole ClientHello is buffered, then
+ * puts them back with `unshift()` and runs the server's own listeners, so
+ * Node's TLS reads an untouched stream.
+ */
+class HelloReader {
+  readonly #capture: Capture;
+  readonly #socket: Socket;
+  #buffer: Buffer | null = null;
+  readonly #timer: NodeJS.Timeout;
+  #done = false;
+
+  constructor(capture: Capture, socket: Socket) {
+    this.#capture = capture;
+    this.#socket = socket;
+    capture.counters.pending++;
+    socket.on('data', this.#onData);
+    socket.on('error', this.#onError);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    this.#timer = setTimeout(this.#onTimeout, capture.options.helloTimeoutMs);
+  }
+
+  #onData = (chunk: Buffer): void => {
+    const buffer = this.#buffer === null ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#buffer = buffer;
+    const options = this.#capture.options;
+    let helloLength: number;
+    try {
+      helloLength = measureClientHello(buffer, options.maxHelloBytes);
+    } catch (error) {
+      this.#rejectBytes(error);
+      return;
+    }
+    if (helloLength === 0) return;
+
+    let result: CaptureResult;
+    try {
+      const hello = parseClientHello(buffer.subarray(0, helloLength), {
+        maxHelloBytes: options.maxHelloBytes,
+      });
+      result = {
+        status: 'captured',
+        fingerprint: fingerprintClientHello(hello),
+        clientHello: options.keepClientHello ? hello : null,
+      };
+    } catch (error) {
+      this.#rejectBytes(error);
+      return;
+    }
+    this.#capture.counters.captured++;
+    this.#stopReading();
+    if (options.onClientHello === undefined) {
+      this.#handOver(result);
+    } else {
+      this.#askHook(result);
+    }
+  };
+
+  /** Handles bytes that cannot be a ClientHello: hand them on, or close, as the options say. */
+  #rejectBytes(error: unknown): void {
+    const options = this.#capture.options;
+    const socket = this.#socket;
+    if (!isClientHelloParseError(error)) throw error;
+    const parseError: ClientHelloParseError = error;
+    switch (parseError.code) {
+      case ParseErrorCode.TOO_LARGE:
+        this.#close('oversized', parseError.message);
+        return;
+      case ParseErrorCode.NOT_TLS:
+        this.#stopReading();
+        this.#capture.reportFailure(socket, 'not-tls', parseError.message);
+        if (options.dropNotTls) socket.destroy();
+        else this.#handOver({ status: 'not-tls' });
+        return;
+      case ParseErrorCode.SSLV2_HELLO:
+        this.#stopReading();
+        this.#capture.reportFailure(socket, 'sslv2', parseError.message, parseError.code);
+        if (options.dropMalformed) socket.destroy();
+        else this.#handOver({ status: 'sslv2' });
+        return;
+      default:
+        this.#stopReading();
+        this.#capture.reportFailure(socket, 'malformed', parseError.message, parseError.code);
+        if (options.dropMalformed) socket.destroy();
+        else this.#handOver({ status: 'malformed', error: parseError });
+    }
+  }
+
+  #askHook(result: CaptureResult & { status: 'captured' }): void {
+    const capture = this.#capture;
+    const socket = this.#socket;
+    const hook = capture.options.onClientHello!;
+    // Errors that arrive while the hook decides must not go unhandled.
+    socket.on('error', ignoreError);
+    const event = {
+      fingerprint: result.fingerprint,
+      clientHello: result.clientHello,
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+    };
+
+    let settled = false;
+    const apply = (verdict: ClientHelloVerdict | undefined, failure?: string): void => {
+      if (settled) return;
+      settled = true;
+      socket.removeListener('error', ignoreError);
+      if (socket.destroyed) return;
+      if (failure !== undefined) capture.reportFailure(socket, 'hook-failed', failure);
+      if (verdict === 'drop') {
+        capture.counters.dropped++;
+        socket.destroy();
+        return;
+      }
+      this.#handOver(result);
+    };
+
+    let verdict: ClientHelloVerdict | Promise<ClientHelloVerdict>;
+    try {
+      verdict = hook(event, socket);
+    } catch (error) {
+      apply('accept', `onClientHello threw: ${errorMessage(error)}`);
+      return;
+    }
+    if (typeof verdict === 'string') {
+      apply(verdict);
+      return;
+    }
+    const timer = setTimeout(() => {
+      apply('accept', `onClientHello did not settle within ${capture.options.hookTimeoutMs} ms`);
+    }, capture.options.hookTimeoutMs);
+    Promise.resolve(verdict).then(
+      (value) => {
+        clearTimeout(timer);
+        apply(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        apply('accept', `onClientHello rejected: ${errorMessage(error)}`);
+      },
+    );
+  }
+
+  #handOver(result: CaptureResult): void {
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    (socket as unknown as { [kCaptureResult]: CaptureResult })[kCaptureResult] = result;
+    const buffer = this.#buffer;
+    this.#buffer = null;
+    if (buffer !== null) socket.unshift(buffer);
+    this.#capture.handOver(socket);
+  }
+
+  /** Stops reading: removes this reader's listeners and timer, and pauses the socket so later bytes queue behind the hello. */
+  #stopReading(): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#capture.counters.pending--;
+    const socket = this.#socket;
+    socket.pause();
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('error', this.#onError);
+    socket.removeListener('end', this.#onEnd);
+    socket.removeListener('close', this.#onClose);
+  }
+
+  #close(kind: CaptureFailureKind, message: string): void {
+    this.#stopReading();
+    this.#buffer = null;
+    this.#capture.reportFailure(this.#socket, kind, message);
+    this.#socket.destroy();
+  }
+
+  #onTimeout = (): void => {
+    const received = this.#buffer?.length ?? 0;
+    this.#close(
+      'timeout',
+      `ClientHello not complete after ${this.#capture.options.helloTimeoutMs} ms (${received} bytes received)`,
+    );
+  };
+
+  #onEnd = (): void => {
+    const received = this.#buffer?.length ?? 0;
+    this.#close(
+      'incomplete',
+      `client closed the connection after ${received} bytes of its ClientHello`,
+    );
+  };
+
+  #onClose = (): void => {
+    if (this.#done) return;
+    this.#stopReading();
+    this.#buffer = null;
+    this.#capture.reportFailure(
+      this.#socket,
+      'incomplete',
+      'connection closed before the ClientHello was complete',
+    );
+  };
+
+  #onError = (error: Error): void => {
+    this.#close('incomplete', `socket error before the ClientHello was complete: ${error.message}`);
+  };
+}
+
+function ignoreError(): void {}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Attaches ClientHello capture to a TLS server (`tls.Server`, `https.Server`
+ * or `http2.Http2SecureServer`). Call it before the first connection arrives.
+ * Attaching twice returns the existing capture.
+ */
+export function attach(server: TlsServer, options?: CaptureOptions): Capture {
+  const existing = getCapture(server);
+  if (existing !== null) return existing;
+  if (
+    typeof server !== 'object' ||
+    server === null ||
+    typeof (server as { listeners?: unknown }).listeners !== 'function' ||
+    server.listeners('connection').length === 0
+  ) {
+    throw new CaptureOptionError(
+      'server',
+      server,
+      'a tls.Server, https.Server or http2 secure server with its TLS connection listener',
+    );
+  }
+  const capture = new Capture(server, resolveOptions(options));
+  (server as unknown as Record<symbol, Capture>)[kServerCapture] = capture;
+  return capture;
+}
+
+/** Returns the capture attached to `server`, or null. */
+export function getCapture(server: TlsServer): Capture | null {
+  return (server as unknown as Record<symbol, Capture | undefined>)[kServerCapture] ?? null;
+}

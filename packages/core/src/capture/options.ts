@@ -1,0 +1,78 @@
+import type { Socket } from 'node:net';
+import type { TlsFingerprint } from '../fingerprint/fingerprint.js';
+import type { ClientHello } from '../parser/client-hello.js';
+import { CaptureOptionError } from './errors.js';
+
+/** Verdict of an `onClientHello` hook: go on to the TLS handshake, or close the TCP connection. */
+export type ClientHelloVerdict = 'accept' | 'drop';
+
+/** What an `onClientHello` hook sees before the TLS handshake starts. */
+export interface ClientHelloEvent {
+  readonly fingerprint: TlsFingerprint;
+  /** The parsed hello, only with `keepClientHello`. */
+  readonly clientHello: ClientHello | null;
+  /** Client address as the socket reports it. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+}
+
+/** Options of {@link attach} and {@link createServer}. */
+export interface CaptureOptions {
+  /** Time a client has to send its whole ClientHello, in milliseconds. Default 10,000. */
+  helloTimeoutMs?: number;
+  /** Cap on the bytes of one ClientHello, record headers included. Default 65,536. */
+  maxHelloBytes?: number;
+  /** Close connections whose hello is complete but malformed, instead of handing them to Node's TLS. Default false. */
+  dropMalformed?: boolean;
+  /** Close connections whose first bytes are not TLS, instead of handing them to Node's TLS. Default false. */
+  dropNotTls?: boolean;
+  /** Keep the parsed ClientHello in the capture result. It holds views into the hello bytes. Default false. */
+  keepClientHello?: boolean;
+  /**
+   * Decides on each fingerprinted connection before the TLS handshake. Return
+   * 'drop' to close it, which costs far less than a handshake. May return a
+   * promise; one that is not settled within `hookTimeoutMs`, rejects or throws
+   * counts as 'hook-failed' and the connection is accepted.
+   */
+  onClientHello?: (
+    event: ClientHelloEvent,
+    socket: Socket,
+  ) => ClientHelloVerdict | Promise<ClientHelloVerdict>;
+  /** Time `onClientHello` has to settle, in milliseconds. Default 100. */
+  hookTimeoutMs?: number;
+}
+
+export interface ResolvedCaptureOptions {
+  helloTimeoutMs: number;
+  maxHelloBytes: number;
+  dropMalformed: boolean;
+  dropNotTls: boolean;
+  keepClientHello: boolean;
+  onClientHello: CaptureOptions['onClientHello'] | undefined;
+  hookTimeoutMs: number;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new CaptureOptionError(name, value, 'a positive integer');
+  }
+  return value;
+}
+
+export function resolveOptions(options: CaptureOptions | undefined): ResolvedCaptureOptions {
+  const hook = options?.onClientHello;
+  if (hook !== undefined && typeof hook !== 'function') {
+    throw new CaptureOptionError('onClientHello', hook, 'a function');
+  }
+  return {
+    helloTimeoutMs: positiveInteger('helloTimeoutMs', options?.helloTimeoutMs, 10_000),
+    // 16 bytes is the smallest cap that still holds a record header and a handshake header.
+    maxHelloBytes: Math.max(16, positiveInteger('maxHelloBytes', options?.maxHelloBytes, 65_536)),
+    dropMalformed: options?.dropMalformed === true,
+    dropNotTls: options?.dropNotTls === true,
+    keepClientHello: options?.keepClientHello === true,
+    onClientHello: hook,
+    hookTimeoutMs: positiveInteger('hookTimeoutMs', options?.hookTimeoutMs, 100),
+  };
+}

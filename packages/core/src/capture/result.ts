@@ -1,0 +1,43 @@
+import type { Socket } from 'node:net';
+import type { ClientHelloParseError } from '../errors.js';
+import type { TlsFingerprint } from '../fingerprint/fingerprint.js';
+import type { ClientHello } from '../parser/client-hello.js';
+
+/** What the capture learned from a connection's first bytes. */
+export type CaptureResult =
+  | {
+      readonly status: 'captured';
+      readonly fingerprint: TlsFingerprint;
+      /** The parsed hello, kept only with the `keepClientHello` option. */
+      readonly clientHello: ClientHello | null;
+    }
+  | { readonly status: 'not-tls' }
+  | { readonly status: 'sslv2' }
+  | { readonly status: 'malformed'; readonly error: ClientHelloParseError };
+
+/** Symbol under which the capture result is stored on the raw socket and on its TLSSocket. */
+export const kCaptureResult: unique symbol = Symbol.for('@ja4guard/core.captureResult');
+
+type WithResult = { [kCaptureResult]?: CaptureResult; _parent?: unknown };
+
+/**
+ * Returns the capture result of a connection: the raw socket, its TLSSocket,
+ * or the socket of an HTTP/1.1 or HTTP/2 request (`request.socket`). Returns
+ * null when the server has no capture attached or the socket is not TLS.
+ */
+export function getCaptureResult(socket: Socket | null | undefined): CaptureResult | null {
+  if (socket === null || socket === undefined) return null;
+  const holder = socket as unknown as WithResult;
+  const own = holder[kCaptureResult];
+  if (own !== undefined) return own;
+  // NOTE: `_parent` (the raw socket a server TLSSocket wraps) is internal to
+  // Node; it is only a fallback for sockets read before 'secureConnection'.
+  const parent = holder._parent as WithResult | null | undefined;
+  return parent?.[kCaptureResult] ?? null;
+}
+
+/** Returns the TLS fingerprint of a connection, or null when there is none. */
+export function getFingerprint(socket: Socket | null | undefined): TlsFingerprint | null {
+  const result = getCaptureResult(socket);
+  return result?.status === 'captured' ? result.fingerprint : null;
+}
