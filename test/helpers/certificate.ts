@@ -13,7 +13,7 @@ export function testCertificate(): Promise<TestCertificate> {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
-    days: 2,
+    notAfterDate: new Date(Date.now() + 2 * 86_400_000),
     extensions: [
       {
         name: 'subjectAltName',
