@@ -13,7 +13,7 @@ export const ParseErrorCode = {
   NOT_CLIENT_HELLO: 'ERR_NOT_CLIENT_HELLO',
   /** The input ends before the field is complete. */
   TRUNCATED: 'ERR_TRUNCATED',
-  /** A record that follows the first one is not a handshake record, or has another version. */
+  /** A record that follows the first one is not a handshake record, or its major version is not 3. */
   RECORD_MISMATCH: 'ERR_RECORD_MISMATCH',
   /** A record length is zero or larger than RFC 8446 section 5.1 allows. */
   RECORD_LENGTH: 'ERR_RECORD_LENGTH',

@@ -23,7 +23,7 @@ export {
   fingerprintClientHello,
   type TlsFingerprint,
 } from './fingerprint/fingerprint.js';
-export { ja3String } from './fingerprint/ja3.js';
+export { type Ja3Input, ja3String } from './fingerprint/ja3.js';
 export {
   alpnCode,
   type Ja4Parts,

@@ -53,7 +53,10 @@ class ClientHelloFingerprint implements TlsFingerprint {
   readonly tlsVersions: readonly number[];
   readonly source: FingerprintSource = 'socket';
   readonly #parts: Ja4Parts;
-  readonly #ja3Input: string;
+  readonly #legacyVersion: number;
+  readonly #supportedGroups: readonly number[] | null;
+  readonly #ecPointFormats: readonly number[] | null;
+  #ja3Full: string | undefined;
   #ja4Raw: string | undefined;
   #ja4Original: string | undefined;
   #ja4OriginalRaw: string | undefined;
@@ -65,7 +68,9 @@ class ClientHelloFingerprint implements TlsFingerprint {
     this.serverName = hello.serverName;
     this.alpnProtocols = hello.alpnProtocols;
     this.tlsVersions = offeredVersions(hello);
-    this.#ja3Input = ja3String(hello);
+    this.#legacyVersion = hello.legacyVersion;
+    this.#supportedGroups = hello.supportedGroups;
+    this.#ecPointFormats = hello.ecPointFormats;
   }
 
   get ja4_r(): string {
@@ -84,12 +89,20 @@ class ClientHelloFingerprint implements TlsFingerprint {
   }
 
   get ja3(): string {
-    this.#ja3 ??= hexDigest('md5', this.#ja3Input);
+    this.#ja3 ??= hexDigest('md5', this.ja3_full);
     return this.#ja3;
   }
 
   get ja3_full(): string {
-    return this.#ja3Input;
+    // The JA4 parts already hold the cipher suites and extension types without GREASE.
+    this.#ja3Full ??= ja3String({
+      legacyVersion: this.#legacyVersion,
+      cipherSuites: this.#parts.cipherSuites,
+      extensionTypes: this.#parts.extensions,
+      supportedGroups: this.#supportedGroups,
+      ecPointFormats: this.#ecPointFormats,
+    });
+    return this.#ja3Full;
   }
 
   toJSON() {

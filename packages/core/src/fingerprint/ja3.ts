@@ -16,18 +16,25 @@ function joinDecimal(values: readonly number[] | null, skipGrease: boolean): str
   return text;
 }
 
+/** The ClientHello fields JA3 reads. */
+export type Ja3Input = Pick<
+  ClientHello,
+  'legacyVersion' | 'cipherSuites' | 'supportedGroups' | 'ecPointFormats'
+> & {
+  /** Extension types in wire order. */
+  readonly extensionTypes: readonly number[];
+};
+
 /** Builds the JA3 string (`ja3_full`), for example `771,4865-4866,0-23-65281,29-23,0`. */
-export function ja3String(hello: ClientHello): string {
-  let extensions = '';
-  for (const extension of hello.extensions) {
-    if (isGrease(extension.type)) continue;
-    if (extensions.length > 0) extensions += '-';
-    extensions += extension.type;
-  }
+export function ja3String(hello: ClientHello | Ja3Input): string {
+  const extensionTypes =
+    'extensionTypes' in hello
+      ? hello.extensionTypes
+      : hello.extensions.map((extension) => extension.type);
   return [
     hello.legacyVersion,
     joinDecimal(hello.cipherSuites, true),
-    extensions,
+    joinDecimal(extensionTypes, true),
     joinDecimal(hello.supportedGroups, true),
     joinDecimal(hello.ecPointFormats, false),
   ].join(',');

@@ -1,6 +1,6 @@
 import type { ClientHello, Transport } from '../parser/client-hello.js';
 import { ExtensionType, isGrease, ja4VersionCode } from '../tls.js';
-import { ja4Hash, joinHex4 } from './hash.js';
+import { hashHex4, joinHex4 } from './hash.js';
 
 // JA4 as FoxIO specifies it (technical_details/JA4.md in FoxIO-LLC/ja4,
 // BSD 3-Clause): JA4_a is readable, JA4_b hashes the cipher suites and JA4_c
@@ -101,12 +101,29 @@ export function ja4Parts(hello: ClientHello, transport: Transport): Ja4Parts {
   };
 }
 
-function sorted(values: readonly number[]): Uint16Array {
-  return Uint16Array.from(values).sort();
+/**
+ * Returns the values in ascending order. Lists of up to 32 values, which is
+ * nearly every real hello, use an insertion sort, which is faster than
+ * TypedArray sort at that size; longer lists use the O(n log n) sort, so a
+ * hostile hello with thousands of values costs no quadratic time.
+ */
+function sorted(values: readonly number[]): number[] {
+  const copy = values.slice();
+  if (copy.length > 32) return Array.from(Uint16Array.from(copy).sort());
+  for (let i = 1; i < copy.length; i++) {
+    const value = copy[i]!;
+    let j = i - 1;
+    while (j >= 0 && copy[j]! > value) {
+      copy[j + 1] = copy[j]!;
+      j--;
+    }
+    copy[j + 1] = value;
+  }
+  return copy;
 }
 
 /** Extension types for the sorted variants: SNI and ALPN are left out because JA4_a already shows them. */
-function sortedExtensions(extensions: readonly number[]): Uint16Array {
+function sortedExtensions(extensions: readonly number[]): number[] {
   const kept: number[] = [];
   for (const type of extensions) {
     if (type !== ExtensionType.SERVER_NAME && type !== ExtensionType.ALPN) kept.push(type);
@@ -114,40 +131,43 @@ function sortedExtensions(extensions: readonly number[]): Uint16Array {
   return sorted(kept);
 }
 
-/** Builds the JA4_c input: extensions, then `_` and signature algorithms when there are any. */
-function extensionSection(extensionList: string, signatureAlgorithms: readonly number[]): string {
-  if (signatureAlgorithms.length === 0) return extensionList;
-  return `${extensionList}_${joinHex4(signatureAlgorithms)}`;
+/**
+ * Hashes the JA4_c input: extensions, then `_` and the signature algorithms
+ * when there are any. No extensions gives twelve zeros, even with signature
+ * algorithms, because the specification hashes an empty list as zeros.
+ */
+function extensionHash(
+  extensions: ArrayLike<number>,
+  signatureAlgorithms: readonly number[],
+): string {
+  if (extensions.length === 0) return '000000000000';
+  return hashHex4(extensions, signatureAlgorithms);
 }
 
 /** JA4: sorted lists, hashed. */
 export function ja4(parts: Ja4Parts): string {
-  const extensionList = joinHex4(sortedExtensions(parts.extensions));
-  const c =
-    extensionList.length === 0
-      ? '000000000000'
-      : ja4Hash(extensionSection(extensionList, parts.signatureAlgorithms));
-  return `${parts.a}_${ja4Hash(joinHex4(sorted(parts.cipherSuites)))}_${c}`;
+  const b = hashHex4(sorted(parts.cipherSuites));
+  const c = extensionHash(sortedExtensions(parts.extensions), parts.signatureAlgorithms);
+  return `${parts.a}_${b}_${c}`;
 }
 
 /** JA4_r: sorted lists, printed. */
 export function ja4Raw(parts: Ja4Parts): string {
-  const extensionList = joinHex4(sortedExtensions(parts.extensions));
-  return `${parts.a}_${joinHex4(sorted(parts.cipherSuites))}_${extensionSection(extensionList, parts.signatureAlgorithms)}`;
+  const ciphers = joinHex4(sorted(parts.cipherSuites));
+  const extensions = joinHex4(sortedExtensions(parts.extensions), parts.signatureAlgorithms);
+  return `${parts.a}_${ciphers}_${extensions}`;
 }
 
 /** JA4_o: wire order, SNI and ALPN kept, hashed. */
 export function ja4Original(parts: Ja4Parts): string {
-  const extensionList = joinHex4(parts.extensions);
-  const c =
-    extensionList.length === 0
-      ? '000000000000'
-      : ja4Hash(extensionSection(extensionList, parts.signatureAlgorithms));
-  return `${parts.a}_${ja4Hash(joinHex4(parts.cipherSuites))}_${c}`;
+  const b = hashHex4(parts.cipherSuites);
+  const c = extensionHash(parts.extensions, parts.signatureAlgorithms);
+  return `${parts.a}_${b}_${c}`;
 }
 
 /** JA4_ro: wire order, SNI and ALPN kept, printed. */
 export function ja4OriginalRaw(parts: Ja4Parts): string {
-  const extensionList = joinHex4(parts.extensions);
-  return `${parts.a}_${joinHex4(parts.cipherSuites)}_${extensionSection(extensionList, parts.signatureAlgorithms)}`;
+  const ciphers = joinHex4(parts.cipherSuites);
+  const extensions = joinHex4(parts.extensions, parts.signatureAlgorithms);
+  return `${parts.a}_${ciphers}_${extensions}`;
 }

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readCorpus } from './helpers.js';
+
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
+const binPath = fileURLToPath(new URL('../bin/ja4guard.js', import.meta.url));
+const builtMain = new URL('../dist/main.js', import.meta.url);
+const rows = readCorpus('synthetic-edge-clienthellos.jsonl').slice(0, 3);
+
+describe('ja4guard bin', () => {
+  beforeAll(() => {
+    if (!existsSync(builtMain)) {
+      execFileSync('pnpm', ['--filter', '@ja4guard/cli', 'build'], {
+        cwd: packageDirectory,
+        stdio: 'ignore',
+      });
+    }
+  });
+
+  it('fingerprints hex lines from stdin', () => {
+    const input = `${rows.map((row) => row.record_hex).join('\n')}\n`;
+    const result = spawnSync(process.execPath, [binPath, 'fingerprint'], {
+      input,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const output = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(output).toHaveLength(rows.length);
+    rows.forEach((row, index) => {
+      expect(output[index]?.ja4, row.id).toBe(row.expected.ja4);
+      expect(output[index]?.ja3, row.id).toBe(row.expected.ja3);
+    });
+  });
+
+  it('exits 1 on an error row', () => {
+    const result = spawnSync(process.execPath, [binPath, 'fingerprint'], {
+      input: 'zz\n',
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout).error.code).toBe('ERR_INVALID_HEX');
+  });
+
+  it('exits 2 on a usage error', () => {
+    const result = spawnSync(process.execPath, [binPath, 'nonsense'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("unknown command 'nonsense'");
+  });
+});
