@@ -33,8 +33,13 @@ export interface FuzzCase {
 
 /** One corpus hello as the fuzzers use it. */
 export interface CorpusInput {
+  /** Row id and form, for example `synthetic.pcap#baseline-tls13 records`. */
   id: string;
   transport: Transport;
+  /** `records` for the TLS or DTLS records of a row, `handshake` for its bare handshake message. */
+  form: 'records' | 'handshake';
+  /** Whether this is the form closest to the wire: the records, or the message of a QUIC row. */
+  primary: boolean;
   input: Uint8Array;
 }
 
@@ -49,6 +54,8 @@ export function readCorpusInputs(): CorpusInput[] {
       inputs.push({
         id: `${row.id} records`,
         transport: row.transport,
+        form: 'records',
+        primary: true,
         input: new Uint8Array(Buffer.from(row.record_hex, 'hex')),
       });
     }
@@ -56,6 +63,8 @@ export function readCorpusInputs(): CorpusInput[] {
     inputs.push({
       id: `${row.id} handshake`,
       transport: row.transport,
+      form: 'handshake',
+      primary: row.record_hex === undefined,
       input: new Uint8Array(Buffer.from(row.handshake_hex, 'hex')),
     });
   }
@@ -167,7 +176,8 @@ export const validHelloArbitrary: fc.Arbitrary<FuzzCase> = fc
       };
     }
     const message = buildHandshake(spec);
-    if (framing === 'bare') return { generator: 'valid hello', input: message, options: { transport } };
+    if (framing === 'bare')
+      return { generator: 'valid hello', input: message, options: { transport } };
     const sizes: number[] = [];
     let used = 0;
     for (const size of fragmentSizes) {
@@ -182,7 +192,7 @@ export const validHelloArbitrary: fc.Arbitrary<FuzzCase> = fc
     };
   });
 
-/** Values written over one byte by {@link corpusMutationArbitrary}. */
+/** Kinds of one-byte mutation: invert the bits, write 0x00, write 0xff, or write a random value. */
 export type ByteMutation = 'flip' | 'zero' | 'ones' | 'random';
 
 /** Applies a one-byte mutation at `position` and returns a copy. */
@@ -214,18 +224,16 @@ export function overwriteField(
   return copy;
 }
 
-/** Generators that start from a corpus hello. */
+/** Builds the generators that start from a corpus hello. */
 export function corpusArbitraries(corpus: readonly CorpusInput[]) {
   const item = fc.constantFrom(...corpus);
   const optionsFor = (entry: CorpusInput): ParseOptions => ({ transport: entry.transport });
 
-  const truncation: fc.Arbitrary<FuzzCase> = fc
-    .tuple(item, fc.nat())
-    .map(([entry, cut]) => ({
-      generator: 'corpus truncation',
-      input: entry.input.subarray(0, cut % entry.input.length),
-      options: optionsFor(entry),
-    }));
+  const truncation: fc.Arbitrary<FuzzCase> = fc.tuple(item, fc.nat()).map(([entry, cut]) => ({
+    generator: 'corpus truncation',
+    input: entry.input.subarray(0, cut % entry.input.length),
+    options: optionsFor(entry),
+  }));
 
   const mutation: fc.Arbitrary<FuzzCase> = fc
     .tuple(
@@ -260,7 +268,13 @@ export function corpusArbitraries(corpus: readonly CorpusInput[]) {
     });
 
   const multiMutation: fc.Arbitrary<FuzzCase> = fc
-    .tuple(item, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 2, maxLength: 8 }))
+    .tuple(
+      item,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: 2,
+        maxLength: 8,
+      }),
+    )
     .map(([entry, edits]) => {
       const copy = entry.input.slice();
       for (const [position, value] of edits) copy[position % copy.length] = value;
@@ -270,7 +284,7 @@ export function corpusArbitraries(corpus: readonly CorpusInput[]) {
   return { truncation, mutation, lengthField, oversized, multiMutation };
 }
 
-/** The weighted mix that the long fuzz run draws from. */
+/** Combines every generator into the weighted mix that the long fuzz run draws from. */
 export function mixedArbitrary(corpus: readonly CorpusInput[]): fc.Arbitrary<FuzzCase> {
   const fromCorpus = corpusArbitraries(corpus);
   return fc.oneof(

@@ -1,6 +1,6 @@
-// The contract that the fuzz test and the long fuzz run check on every input:
+// The contract that the fuzz test and the long fuzz run check on every input.
 // parseClientHello, fingerprint and measureClientHello either return a
-// well-formed result or throw a ClientHelloParseError with a code from the
+// well-formed result, or throw a ClientHelloParseError with a code from the
 // closed set and an offset inside the input. Any other outcome is a violation.
 
 import {
@@ -43,7 +43,11 @@ function describeThrown(value: unknown): string {
 }
 
 /** Checks that `thrown` is a parse error with a known code and an offset inside the input. */
-function checkParseError(call: string, thrown: unknown, inputLength: number): ClientHelloParseError {
+function checkParseError(
+  call: string,
+  thrown: unknown,
+  inputLength: number,
+): ClientHelloParseError {
   if (!isClientHelloParseError(thrown) || !(thrown instanceof ClientHelloParseError)) {
     throw new PropertyViolation(
       `${call} threw ${describeThrown(thrown)} instead of ClientHelloParseError`,
@@ -85,7 +89,9 @@ function checkFingerprint(result: TlsFingerprint): void {
     throw new PropertyViolation(`ja4 ${JSON.stringify(values.ja4)} does not match the JA4 format`);
   }
   if (!JA4_PATTERN.test(values.ja4_o)) {
-    throw new PropertyViolation(`ja4_o ${JSON.stringify(values.ja4_o)} does not match the JA4 format`);
+    throw new PropertyViolation(
+      `ja4_o ${JSON.stringify(values.ja4_o)} does not match the JA4 format`,
+    );
   }
   const ja4a = values.ja4.slice(0, 10);
   if (!values.ja4_r.startsWith(`${ja4a}_`) || !values.ja4_ro.startsWith(`${ja4a}_`)) {
@@ -113,7 +119,10 @@ export function checkInput(input: Uint8Array, options: ParseOptions = {}): Outco
     parseClientHello(input, options);
     parseOutcome = { parsed: true };
   } catch (thrown) {
-    parseOutcome = { parsed: false, code: checkParseError('parseClientHello', thrown, input.length).code };
+    parseOutcome = {
+      parsed: false,
+      code: checkParseError('parseClientHello', thrown, input.length).code,
+    };
   }
 
   let fingerprintOutcome: Outcome;
@@ -129,7 +138,9 @@ export function checkInput(input: Uint8Array, options: ParseOptions = {}): Outco
   }
   if (
     parseOutcome.parsed !== fingerprintOutcome.parsed ||
-    (!parseOutcome.parsed && !fingerprintOutcome.parsed && parseOutcome.code !== fingerprintOutcome.code)
+    (!parseOutcome.parsed &&
+      !fingerprintOutcome.parsed &&
+      parseOutcome.code !== fingerprintOutcome.code)
   ) {
     throw new PropertyViolation(
       `parseClientHello and fingerprint disagree: ${JSON.stringify(parseOutcome)} vs ${JSON.stringify(fingerprintOutcome)}`,
@@ -154,7 +165,9 @@ function checkMeasure(input: Uint8Array, options: ParseOptions, parseOutcome: Ou
     return;
   }
   if (!Number.isInteger(measured) || measured < 0 || measured > input.length) {
-    throw new PropertyViolation(`measureClientHello returned ${measured} for ${input.length} bytes`);
+    throw new PropertyViolation(
+      `measureClientHello returned ${measured} for ${input.length} bytes`,
+    );
   }
   if (options.transport === 'dtls') return;
   if (measured === 0 && !(!parseOutcome.parsed && parseOutcome.code === ParseErrorCode.TRUNCATED)) {

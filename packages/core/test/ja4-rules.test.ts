@@ -391,7 +391,7 @@ const GREASE_VALUES = [
   0xcaca, 0xdada, 0xeaea, 0xfafa,
 ];
 
-/** A hello with `value` in every list that GREASE may appear in. */
+/** Builds a hello with `value` in every list that GREASE may appear in. */
 function greaseEverywhere(value: number): HelloSpec {
   return base({
     cipherSuites: [value, ...CIPHERS],

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 import type { TlsFingerprint } from '../fingerprint/fingerprint.js';
 import type { ClientHello } from '../parser/client-hello.js';
 import { CaptureOptionError } from './errors.js';
@@ -40,6 +40,23 @@ export interface CaptureOptions {
   ) => ClientHelloVerdict | Promise<ClientHelloVerdict>;
   /** Time `onClientHello` has to settle, in milliseconds. Default 100. */
   hookTimeoutMs?: number;
+  /**
+   * Reads a PROXY protocol header (v1 or v2) before the ClientHello on
+   * connections from `trustedSources`, and takes the client address from it.
+   * Off by default.
+   */
+  proxyProtocol?: ProxyProtocolOptions;
+}
+
+/** PROXY protocol settings of a capture. */
+export interface ProxyProtocolOptions {
+  /**
+   * Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`) of the load balancers
+   * that send PROXY headers. A connection from one of them without a valid
+   * header is closed. A connection from any other address is read as direct
+   * TLS, and closed if it starts with a PROXY header, which it may not send.
+   */
+  trustedSources: readonly string[];
 }
 
 export interface ResolvedCaptureOptions {
@@ -50,6 +67,8 @@ export interface ResolvedCaptureOptions {
   keepClientHello: boolean;
   onClientHello: CaptureOptions['onClientHello'] | undefined;
   hookTimeoutMs: number;
+  /** Balancers allowed to send PROXY headers, or null when the option is off. */
+  proxySources: BlockList | null;
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
@@ -74,5 +93,50 @@ export function resolveOptions(options: CaptureOptions | undefined): ResolvedCap
     keepClientHello: options?.keepClientHello === true,
     onClientHello: hook,
     hookTimeoutMs: positiveInteger('hookTimeoutMs', options?.hookTimeoutMs, 100),
+    proxySources: resolveProxySources(options?.proxyProtocol),
   };
+}
+
+function resolveProxySources(options: ProxyProtocolOptions | undefined): BlockList | null {
+  if (options === undefined) return null;
+  const sources = options.trustedSources;
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new CaptureOptionError(
+      'proxyProtocol.trustedSources',
+      sources,
+      'a non-empty list of addresses or CIDR ranges of your load balancers',
+    );
+  }
+  const list = new BlockList();
+  for (const source of sources) {
+    const [address = '', prefixText, extra] = String(source).split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > maxPrefix ||
+      (prefixText !== undefined && !/^\d+$/.test(prefixText))
+    ) {
+      throw new CaptureOptionError(
+        'proxyProtocol.trustedSources',
+        source,
+        'an IPv4 or IPv6 address, optionally with a /prefix length (for example 10.0.0.0/8)',
+      );
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/** Tells whether `address`, as a socket reports it, is in `list`. IPv4-mapped IPv6 is checked as IPv4. */
+export function isTrustedSource(list: BlockList, address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const mapped = address.startsWith('::ffff:') ? address.slice(7) : address;
+  const family = isIP(mapped);
+  if (family === 0) return false;
+  return list.check(mapped, family === 6 ? 'ipv6' : 'ipv4');
 }

@@ -19,11 +19,14 @@ export interface HelloSpec {
   sessionId?: Uint8Array;
   /** DTLS cookie, written only by {@link buildDtlsHandshake}. Default empty. */
   cookie?: Uint8Array;
-  /** Default [0x1301, 0x1302]. */
+  /** cipher_suites in wire order. Default [0x1301, 0x1302]. */
   cipherSuites?: readonly number[];
-  /** Default [0] (null compression). */
+  /** legacy_compression_methods. Default [0] (null compression). */
   compressionMethods?: readonly number[];
-  /** Extensions in wire order, or null to end the hello after compression_methods. Default []. */
+  /**
+   * Extensions in wire order, or null to end the hello after
+   * compression_methods. Default: none, with an empty extensions block.
+   */
   extensions?: readonly ExtensionSpec[] | null;
 }
 
@@ -72,39 +75,39 @@ export function latin1(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'latin1'));
 }
 
-/** An extension with raw data (default empty). */
+/** Builds an extension with raw data (default empty). */
 export function extension(type: number, data: Uint8Array = new Uint8Array(0)): ExtensionSpec {
   return { type, data };
 }
 
-/** server_name (RFC 6066 section 3) with one host_name entry. */
+/** Builds server_name (RFC 6066 section 3) with one host_name entry. */
 export function sni(hostName: string): ExtensionSpec {
   const entry = concat(uint(0, 1), vector(2, latin1(hostName)));
   return extension(0x0000, vector(2, entry));
 }
 
-/** application_layer_protocol_negotiation (RFC 7301) with the given names; strings are encoded as latin1. */
+/** Builds application_layer_protocol_negotiation (RFC 7301) with the given names, encoding strings as latin1. */
 export function alpn(protocols: readonly (string | Uint8Array)[]): ExtensionSpec {
   const names = protocols.map((name) => vector(1, typeof name === 'string' ? latin1(name) : name));
   return extension(0x0010, vector(2, concat(...names)));
 }
 
-/** supported_versions as a client sends it: a 1-byte length and 16-bit versions. */
+/** Builds supported_versions as a client sends it: a 1-byte length and 16-bit versions. */
 export function supportedVersions(versions: readonly number[]): ExtensionSpec {
   return extension(0x002b, vector(1, uint16s(versions)));
 }
 
-/** signature_algorithms: a 2-byte length and 16-bit schemes. */
+/** Builds signature_algorithms: a 2-byte length and 16-bit schemes. */
 export function signatureAlgorithms(schemes: readonly number[]): ExtensionSpec {
   return extension(0x000d, vector(2, uint16s(schemes)));
 }
 
-/** supported_groups: a 2-byte length and 16-bit groups. */
+/** Builds supported_groups: a 2-byte length and 16-bit groups. */
 export function supportedGroups(groups: readonly number[]): ExtensionSpec {
   return extension(0x000a, vector(2, uint16s(groups)));
 }
 
-/** ec_point_formats: a 1-byte length and 1-byte formats. */
+/** Builds ec_point_formats: a 1-byte length and 1-byte formats. */
 export function ecPointFormats(formats: readonly number[]): ExtensionSpec {
   return extension(0x000b, vector(1, new Uint8Array(formats)));
 }
