@@ -7,14 +7,26 @@ export {
 } from './capture/attach.js';
 export { type CreateServerOptions, createServer } from './capture/create-server.js';
 export { CaptureOptionError } from './capture/errors.js';
-export type { CaptureOptions, ClientHelloEvent, ClientHelloVerdict } from './capture/options.js';
+export type {
+  CaptureOptions,
+  ClientHelloEvent,
+  ClientHelloVerdict,
+  ProxyProtocolOptions,
+} from './capture/options.js';
+export {
+  type ProxiedAddress,
+  type ProxyHeaderResult,
+  readProxyHeader,
+} from './capture/proxy-protocol.js';
 export {
   type CaptureResult,
   getCaptureResult,
   getFingerprint,
+  getProxiedClient,
   kCaptureResult,
+  type ProxiedClient,
 } from './capture/result.js';
-export type { CaptureFailureKind, CaptureStats } from './capture/stats.js';
+export type { CaptureFailureKind, CaptureStats, NotTlsKind } from './capture/stats.js';
 export { ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from './errors.js';
 export {
   type FingerprintOptions,

@@ -10,16 +10,26 @@ import { CaptureOptionError } from './errors.js';
 import {
   type CaptureOptions,
   type ClientHelloVerdict,
+  isTrustedSource,
   type ResolvedCaptureOptions,
   resolveOptions,
 } from './options.js';
-import { type CaptureResult, kCaptureResult } from './result.js';
+import { readProxyHeader, startsLikeProxyHeader } from './proxy-protocol.js';
+import {
+  applyProxiedClient,
+  type CaptureResult,
+  kCaptureResult,
+  kProxiedClient,
+  type ProxiedClient,
+} from './result.js';
 import {
   type CaptureFailureKind,
   type CaptureStats,
+  classifyNotTls,
   copyStats,
   countFailure,
   createStats,
+  type NotTlsKind,
 } from './stats.js';
 
 /** One connection that ended without a fingerprint or was closed. */
@@ -27,6 +37,8 @@ export interface CaptureFailure {
   readonly kind: CaptureFailureKind;
   /** Parse error code, for `malformed` and `sslv2`. */
   readonly code?: ParseErrorCode;
+  /** What the first bytes look like, for `not-tls`. */
+  readonly notTlsKind?: NotTlsKind;
   readonly message: string;
   readonly remoteAddress: string | undefined;
 }
@@ -60,12 +72,18 @@ export class Capture extends EventEmitter {
       new HelloReader(this, socket);
     };
     this.#onSecureConnection = (socket) => {
-      const parent = (socket as unknown as { _parent?: { [kCaptureResult]?: CaptureResult } })
-        ._parent;
+      // NOTE: `_parent`, the raw socket that a server TLSSocket wraps, is internal to Node (stable since 0.11).
+      const parent = (
+        socket as unknown as {
+          _parent?: { [kCaptureResult]?: CaptureResult; [kProxiedClient]?: ProxiedClient };
+        }
+      )._parent;
       const result = parent?.[kCaptureResult];
       if (result !== undefined) {
         (socket as unknown as { [kCaptureResult]: CaptureResult })[kCaptureResult] = result;
       }
+      const client = parent?.[kProxiedClient];
+      if (client !== undefined) applyProxiedClient(socket, client);
     };
     server.removeAllListeners('connection');
     server.on('connection', this.#onConnection);
@@ -103,10 +121,17 @@ export class Capture extends EventEmitter {
     kind: CaptureFailureKind,
     message: string,
     code?: ParseErrorCode,
+    notTlsKind?: NotTlsKind,
   ): void {
-    countFailure(this.#stats, kind, code);
+    countFailure(this.#stats, kind, code, notTlsKind);
     if (this.listenerCount('failure') === 0 && !failureChannel.hasSubscribers) return;
-    const failure: CaptureFailure = { kind, code, message, remoteAddress: socket.remoteAddress };
+    const failure: CaptureFailure = {
+      kind,
+      code,
+      notTlsKind,
+      message,
+      remoteAddress: socket.remoteAddress,
+    };
     if (failureChannel.hasSubscribers) failureChannel.publish(failure);
     this.emit('failure', failure);
   }
@@ -123,10 +148,16 @@ class HelloReader {
   #buffer: Buffer | null = null;
   readonly #timer: NodeJS.Timeout;
   #done = false;
+  /** Length of the PROXY header at the start of the buffer: -1 while one is expected, 0 when there is none. */
+  #headerLength: number;
+  #client: ProxiedClient | null = null;
 
   constructor(capture: Capture, socket: Socket) {
     this.#capture = capture;
     this.#socket = socket;
+    const sources = capture.options.proxySources;
+    this.#headerLength =
+      sources !== null && isTrustedSource(sources, socket.remoteAddress) ? -1 : 0;
     capture.counters.pending++;
     socket.on('data', this.#onData);
     socket.on('error', this.#onError);
@@ -139,27 +170,31 @@ class HelloReader {
     const buffer = this.#buffer === null ? chunk : Buffer.concat([this.#buffer, chunk]);
     this.#buffer = buffer;
     const options = this.#capture.options;
+    if (options.proxySources !== null && !this.#readProxyHeader(buffer)) return;
+
+    // The PROXY header counts towards the byte cap, so the hello gets what is left.
+    const helloBytes = this.#headerLength > 0 ? buffer.subarray(this.#headerLength) : buffer;
+    if (helloBytes.length === 0) return;
+    const maxHelloBytes = options.maxHelloBytes - this.#headerLength;
     let helloLength: number;
     try {
-      helloLength = measureClientHello(buffer, options.maxHelloBytes);
+      helloLength = measureClientHello(helloBytes, maxHelloBytes);
     } catch (error) {
-      this.#rejectBytes(error);
+      this.#rejectBytes(error, helloBytes);
       return;
     }
     if (helloLength === 0) return;
 
     let result: CaptureResult;
     try {
-      const hello = parseClientHello(buffer.subarray(0, helloLength), {
-        maxHelloBytes: options.maxHelloBytes,
-      });
+      const hello = parseClientHello(helloBytes.subarray(0, helloLength), { maxHelloBytes });
       result = {
         status: 'captured',
         fingerprint: fingerprintClientHello(hello),
         clientHello: options.keepClientHello ? hello : null,
       };
     } catch (error) {
-      this.#rejectBytes(error);
+      this.#rejectBytes(error, helloBytes);
       return;
     }
     this.#capture.counters.captured++;
@@ -171,8 +206,52 @@ class HelloReader {
     }
   };
 
+  /**
+   * Reads the PROXY header a trusted balancer must send, and rejects one from
+   * any other source. Returns false when the connection must wait for more
+   * bytes or was closed.
+   */
+  #readProxyHeader(buffer: Buffer): boolean {
+    const socket = this.#socket;
+    if (this.#headerLength === 0) {
+      if (!startsLikeProxyHeader(buffer)) return true;
+      // Wait until the whole v1 prefix ("PROXY ") or v2 signature (12 bytes) can be compared.
+      if (buffer.length < (buffer[0] === 0x0d ? 12 : 6)) return false;
+      this.#close(
+        'proxy-rejected',
+        `PROXY header from ${socket.remoteAddress}, which is not in proxyProtocol.trustedSources`,
+      );
+      return false;
+    }
+    if (this.#headerLength > 0) return true;
+
+    const header = readProxyHeader(buffer);
+    if (header.status === 'incomplete') {
+      if (buffer.length >= this.#capture.options.maxHelloBytes) {
+        this.#close('oversized', `PROXY header not complete after ${buffer.length} bytes`);
+      }
+      return false;
+    }
+    if (header.status === 'invalid') {
+      this.#close(
+        'proxy-rejected',
+        `${header.reason} (from trusted source ${socket.remoteAddress})`,
+      );
+      return false;
+    }
+    this.#headerLength = header.length;
+    this.#capture.counters.proxyAccepted++;
+    if (header.source !== null) {
+      this.#client = {
+        ...header.source,
+        proxy: { address: socket.remoteAddress, port: socket.remotePort },
+      };
+    }
+    return true;
+  }
+
   /** Handles bytes that cannot be a ClientHello: hand them on, or close, as the options say. */
-  #rejectBytes(error: unknown): void {
+  #rejectBytes(error: unknown, helloBytes: Buffer): void {
     const options = this.#capture.options;
     const socket = this.#socket;
     if (!isClientHelloParseError(error)) throw error;
@@ -183,7 +262,13 @@ class HelloReader {
         return;
       case ParseErrorCode.NOT_TLS:
         this.#stopReading();
-        this.#capture.reportFailure(socket, 'not-tls', parseError.message);
+        this.#capture.reportFailure(
+          socket,
+          'not-tls',
+          parseError.message,
+          undefined,
+          classifyNotTls(helloBytes),
+        );
         if (options.dropNotTls) socket.destroy();
         else this.#handOver({ status: 'not-tls' });
         return;
@@ -210,8 +295,8 @@ class HelloReader {
     const event = {
       fingerprint: result.fingerprint,
       clientHello: result.clientHello,
-      remoteAddress: socket.remoteAddress,
-      remotePort: socket.remotePort,
+      remoteAddress: this.#client?.address ?? socket.remoteAddress,
+      remotePort: this.#client?.port ?? socket.remotePort,
     };
 
     let settled = false;
@@ -259,9 +344,13 @@ class HelloReader {
     const socket = this.#socket;
     if (socket.destroyed) return;
     (socket as unknown as { [kCaptureResult]: CaptureResult })[kCaptureResult] = result;
+    if (this.#client !== null) applyProxiedClient(socket, this.#client);
+    // Node's TLS must not see the PROXY header, only what follows it.
     const buffer = this.#buffer;
     this.#buffer = null;
-    if (buffer !== null) socket.unshift(buffer);
+    if (buffer !== null) {
+      socket.unshift(this.#headerLength > 0 ? buffer.subarray(this.#headerLength) : buffer);
+    }
     this.#capture.handOver(socket);
   }
 

@@ -41,3 +41,40 @@ export function getFingerprint(socket: Socket | null | undefined): TlsFingerprin
   const result = getCaptureResult(socket);
   return result?.status === 'captured' ? result.fingerprint : null;
 }
+
+/** Client address of a connection that came through a PROXY protocol balancer. */
+export interface ProxiedClient {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+  /** Address and port of the balancer, as the TCP socket saw them. */
+  readonly proxy: { readonly address: string | undefined; readonly port: number | undefined };
+}
+
+/** Symbol under which the PROXY protocol client address is stored on the raw socket and its TLSSocket. */
+export const kProxiedClient: unique symbol = Symbol.for('@ja4guard/core.proxiedClient');
+
+/**
+ * Makes `socket.remoteAddress`, `remotePort` and `remoteFamily` report the
+ * client from the PROXY header, so that frameworks (`request.ip` in Fastify
+ * and Express), logs and rules see the client instead of the balancer.
+ */
+export function applyProxiedClient(socket: Socket, client: ProxiedClient): void {
+  Object.defineProperties(socket, {
+    [kProxiedClient]: { value: client, configurable: true },
+    remoteAddress: { value: client.address, configurable: true },
+    remotePort: { value: client.port, configurable: true },
+    remoteFamily: { value: client.family, configurable: true },
+  });
+}
+
+/** Returns the PROXY protocol client of a connection, or null when it came directly. */
+export function getProxiedClient(socket: Socket | null | undefined): ProxiedClient | null {
+  if (socket === null || socket === undefined) return null;
+  const holder = socket as unknown as { [kProxiedClient]?: ProxiedClient; _parent?: unknown };
+  return (
+    holder[kProxiedClient] ??
+    (holder._parent as { [kProxiedClient]?: ProxiedClient } | undefined)?.[kProxiedClient] ??
+    null
+  );
+}

@@ -15,13 +15,42 @@ export type CaptureFailureKind =
   /** The client closed or reset the connection before its hello was complete. */
   | 'incomplete'
   /** The `onClientHello` hook threw, rejected or did not answer in time; the connection was accepted. */
-  | 'hook-failed';
+  | 'hook-failed'
+  /** A missing or invalid PROXY header from a trusted balancer, or one from an untrusted source; the socket was destroyed. */
+  | 'proxy-rejected';
+
+/** What the first bytes of a connection that is not TLS look like. */
+export type NotTlsKind =
+  /** An HTTP/1.x request line or the HTTP/2 cleartext preface. */
+  | 'http'
+  /** A PROXY protocol header, on a server that does not expect one. */
+  | 'proxy-header'
+  /** A TLS record other than a handshake, such as an alert. */
+  | 'tls-record'
+  | 'other';
+
+const HTTP_METHOD = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT|PRI) /;
+
+/** Classifies the first bytes of a connection that is not TLS. */
+export function classifyNotTls(bytes: Uint8Array): NotTlsKind {
+  const first = bytes[0];
+  if (first !== undefined && first >= 0x14 && first <= 0x18 && bytes[1] === 0x03)
+    return 'tls-record';
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 12)).toString(
+    'latin1',
+  );
+  if (head.startsWith('PROXY ') || head === '\r\n\r\n\0\r\nQUIT\n') return 'proxy-header';
+  if (HTTP_METHOD.test(head)) return 'http';
+  return 'other';
+}
 
 /** Counters of one capture. All are totals since `attach`. */
 export interface CaptureStats {
   /** Connections whose ClientHello was fingerprinted. */
   captured: number;
   notTls: number;
+  /** Connections that were not TLS, by what their first bytes look like. */
+  notTlsByKind: Partial<Record<NotTlsKind, number>>;
   sslv2: number;
   /** Malformed hellos, all codes together. */
   malformed: number;
@@ -33,6 +62,10 @@ export interface CaptureStats {
   /** Connections that `onClientHello` closed before the TLS handshake. */
   dropped: number;
   hookFailed: number;
+  /** Connections whose PROXY header was read and accepted. */
+  proxyAccepted: number;
+  /** Connections closed for a missing, invalid or untrusted PROXY header. */
+  proxyRejected: number;
   /** Connections whose hello is being read right now. */
   pending: number;
 }
@@ -41,6 +74,7 @@ export function createStats(): CaptureStats {
   return {
     captured: 0,
     notTls: 0,
+    notTlsByKind: {},
     sslv2: 0,
     malformed: 0,
     malformedByCode: {},
@@ -49,6 +83,8 @@ export function createStats(): CaptureStats {
     incomplete: 0,
     dropped: 0,
     hookFailed: 0,
+    proxyAccepted: 0,
+    proxyRejected: 0,
     pending: 0,
   };
 }
@@ -57,10 +93,14 @@ export function countFailure(
   stats: CaptureStats,
   kind: CaptureFailureKind,
   code?: ParseErrorCode,
+  notTlsKind?: NotTlsKind,
 ): void {
   switch (kind) {
     case 'not-tls':
       stats.notTls++;
+      if (notTlsKind !== undefined) {
+        stats.notTlsByKind[notTlsKind] = (stats.notTlsByKind[notTlsKind] ?? 0) + 1;
+      }
       return;
     case 'sslv2':
       stats.sslv2++;
@@ -81,9 +121,16 @@ export function countFailure(
     case 'hook-failed':
       stats.hookFailed++;
       return;
+    case 'proxy-rejected':
+      stats.proxyRejected++;
+      return;
   }
 }
 
 export function copyStats(stats: CaptureStats): CaptureStats {
-  return { ...stats, malformedByCode: { ...stats.malformedByCode } };
+  return {
+    ...stats,
+    malformedByCode: { ...stats.malformedByCode },
+    notTlsByKind: { ...stats.notTlsByKind },
+  };
 }
