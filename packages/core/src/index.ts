@@ -7,6 +7,15 @@ export {
 } from './capture/attach.js';
 export { type CreateServerOptions, createServer } from './capture/create-server.js';
 export { CaptureOptionError } from './capture/errors.js';
+export {
+  CaptureFailureLog,
+  FAILURE_LOG_LEVELS,
+  type FailureLogger,
+  type FailureLogLevel,
+  FailureLogOptionError,
+  type FailureLogOptions,
+  type LogMethod,
+} from './capture/failure-log.js';
 export type {
   CaptureOptions,
   ClientHelloEvent,

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { TLSSocket, Server as TlsServer } from 'node:tls';
+import { type TLSSocket, Server as TlsServer } from 'node:tls';
 import { type ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from '../errors.js';
 import { fingerprintClientHello } from '../fingerprint/fingerprint.js';
 import { parseClientHello } from '../parser/client-hello.js';
@@ -421,12 +421,7 @@ function errorMessage(error: unknown): string {
 export function attach(server: TlsServer, options?: CaptureOptions): Capture {
   const existing = getCapture(server);
   if (existing !== null) return existing;
-  if (
-    typeof server !== 'object' ||
-    server === null ||
-    typeof (server as { listeners?: unknown }).listeners !== 'function' ||
-    server.listeners('connection').length === 0
-  ) {
+  if (!(server instanceof TlsServer) || server.listeners('connection').length === 0) {
     throw new CaptureOptionError(
       'server',
       server,
