@@ -8,7 +8,7 @@ import { attach } from '@ja4guard/core';
 const mode = process.argv[2];
 const server = createServer(
   { key: process.env.BENCH_KEY, cert: process.env.BENCH_CERT },
-  (request, response) => {
+  (_request, response) => {
     response.end('ok');
   },
 );

@@ -26,7 +26,9 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 server.listen(port, host, () => {
   const address = server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  console.log(`ja4guard demo listening on https://${host === '::' ? 'localhost' : host}:${actualPort}/`);
+  console.log(
+    `ja4guard demo listening on https://${host === '::' ? 'localhost' : host}:${actualPort}/`,
+  );
   console.log(`Try: curl -sk https://localhost:${actualPort}/`);
 });
 

@@ -123,7 +123,9 @@ describe('demo command', () => {
         },
       );
       const port = /listening on https:\/\/[^:]+:(\d+)\//.exec(output)![1];
-      const response = await nodeHttpsGet(`https://127.0.0.1:${port}/`, { 'user-agent': 'cmd-test' });
+      const response = await nodeHttpsGet(`https://127.0.0.1:${port}/`, {
+        'user-agent': 'cmd-test',
+      });
       expect(response.status).toBe(200);
       expect(JSON.parse(response.body).ja4).toMatch(/^t13i/);
       await waitFor(() => output.includes('ua="cmd-test"'));

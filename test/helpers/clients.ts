@@ -16,7 +16,15 @@ export interface ClientResponse {
 export async function curlGet(url: string, http: '1.1' | '2'): Promise<ClientResponse> {
   const { stdout } = await execFileAsync(
     'curl',
-    ['-sk', '--max-time', '10', http === '2' ? '--http2' : '--http1.1', '-w', '\n%{http_code}', url],
+    [
+      '-sk',
+      '--max-time',
+      '10',
+      http === '2' ? '--http2' : '--http1.1',
+      '-w',
+      '\n%{http_code}',
+      url,
+    ],
     { timeout: 15_000 },
   );
   const split = stdout.lastIndexOf('\n');
@@ -45,16 +53,23 @@ export async function opensslGet(host: string, port: number, path = '/'): Promis
 }
 
 /** GET with Node's https client, without connection reuse. */
-export function nodeHttpsGet(url: string, headers: Record<string, string> = {}): Promise<ClientResponse> {
+export function nodeHttpsGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
-    const request = https.get(url, { rejectUnauthorized: false, agent: false, headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const request = https.get(
+      url,
+      { rejectUnauthorized: false, agent: false, headers },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     request.setTimeout(10_000, () => request.destroy(new Error(`GET ${url} timed out`)));
     request.on('error', reject);
   });
