@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Folder of the shared ClientHello corpus, read in place (never copied into this repository). */
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+/**
+ * Folder of the ClientHello conformance corpus, read in place: `shared/corpus/`
+ * next to the repository, or JA4GUARD_CORPUS_DIR.
+ */
+export const CORPUS_DIR =
+  process.env.JA4GUARD_CORPUS_DIR ??
+  fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 
 export const CORPUS_FILES = ['foxio-clienthellos.jsonl', 'synthetic-edge-clienthellos.jsonl'];
 
@@ -25,7 +31,7 @@ export interface CorpusRow {
 export function readCorpus(): CorpusRow[] {
   const rows: CorpusRow[] = [];
   for (const file of CORPUS_FILES) {
-    const text = readFileSync(new URL(file, `file://${CORPUS_DIR}`), 'utf8');
+    const text = readFileSync(join(CORPUS_DIR, file), 'utf8');
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       rows.push({ ...(JSON.parse(line) as Omit<CorpusRow, 'file'>), file });

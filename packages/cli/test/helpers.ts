@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js';
 import { main } from '../src/main.js';
-
-/** Folder of the shared ClientHello corpus, read in place. */
-export const corpusDirectory = new URL('../../../../shared/corpus/', import.meta.url);
 
 export interface CorpusRow {
   readonly id: string;
@@ -16,7 +14,7 @@ export interface CorpusRow {
 }
 
 export function corpusPath(fileName: string): string {
-  return fileURLToPath(new URL(fileName, corpusDirectory));
+  return join(CORPUS_DIR, fileName);
 }
 
 export function readCorpus(fileName: string): CorpusRow[] {

@@ -160,27 +160,18 @@ function readBody(location: HandshakeLocation): ClientHello {
   while (reader.pos < compressionEnd)
     compressionMethods.push(reader.u8('legacy_compression_methods'));
 
-  const hello: MutableClientHello = {
+  const hello = new ParsedClientHello(
+    bytes,
+    randomStart,
+    sessionIdStart,
+    sessionIdEnd,
+    location,
     legacyVersion,
-    random: bytes.subarray(randomStart, randomStart + 32),
-    sessionId: bytes.subarray(sessionIdStart, sessionIdEnd),
     cookie,
     cipherSuites,
     compressionMethods,
-    hasExtensionsBlock: reader.pos < reader.end,
-    extensions: [],
-    hasServerName: false,
-    serverName: null,
-    alpnProtocols: [],
-    supportedVersions: null,
-    signatureAlgorithms: null,
-    supportedGroups: null,
-    ecPointFormats: null,
-    recordVersion: location.recordVersion,
-    recordCount: location.recordCount,
-    byteLength: location.inputLength,
-    dtls: location.dtls,
-  };
+    reader.pos < reader.end,
+  );
   if (hello.hasExtensionsBlock) readExtensions(reader, hello);
   return hello;
 }
@@ -188,6 +179,69 @@ function readBody(location: HandshakeLocation): ClientHello {
 type MutableClientHello = { -readonly [K in keyof ClientHello]: ClientHello[K] } & {
   extensions: ClientHelloExtension[];
 };
+
+/**
+ * The parser's ClientHello. `random` and `sessionId` are views made on first
+ * access: the fingerprints never read them, and a view costs an allocation.
+ */
+class ParsedClientHello implements MutableClientHello {
+  readonly #bytes: Uint8Array;
+  readonly #randomStart: number;
+  readonly #sessionIdStart: number;
+  readonly #sessionIdEnd: number;
+  legacyVersion: number;
+  cookie: Uint8Array | null;
+  cipherSuites: readonly number[];
+  compressionMethods: readonly number[];
+  hasExtensionsBlock: boolean;
+  extensions: ClientHelloExtension[] = [];
+  hasServerName = false;
+  serverName: string | null = null;
+  alpnProtocols: readonly string[] = [];
+  supportedVersions: readonly number[] | null = null;
+  signatureAlgorithms: readonly number[] | null = null;
+  supportedGroups: readonly number[] | null = null;
+  ecPointFormats: readonly number[] | null = null;
+  recordVersion: number | null;
+  recordCount: number;
+  byteLength: number;
+  dtls: boolean;
+
+  constructor(
+    bytes: Uint8Array,
+    randomStart: number,
+    sessionIdStart: number,
+    sessionIdEnd: number,
+    location: HandshakeLocation,
+    legacyVersion: number,
+    cookie: Uint8Array | null,
+    cipherSuites: readonly number[],
+    compressionMethods: readonly number[],
+    hasExtensionsBlock: boolean,
+  ) {
+    this.#bytes = bytes;
+    this.#randomStart = randomStart;
+    this.#sessionIdStart = sessionIdStart;
+    this.#sessionIdEnd = sessionIdEnd;
+    this.legacyVersion = legacyVersion;
+    this.cookie = cookie;
+    this.cipherSuites = cipherSuites;
+    this.compressionMethods = compressionMethods;
+    this.hasExtensionsBlock = hasExtensionsBlock;
+    this.recordVersion = location.recordVersion;
+    this.recordCount = location.recordCount;
+    this.byteLength = location.inputLength;
+    this.dtls = location.dtls;
+  }
+
+  get random(): Uint8Array {
+    return this.#bytes.subarray(this.#randomStart, this.#randomStart + 32);
+  }
+
+  get sessionId(): Uint8Array {
+    return this.#bytes.subarray(this.#sessionIdStart, this.#sessionIdEnd);
+  }
+}
 
 function readExtensions(reader: ByteReader, hello: MutableClientHello): void {
   const blockAt = reader.pos;
