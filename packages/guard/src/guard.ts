@@ -1,6 +1,12 @@
 import { type GuardBlocklist, parseBlocklistValue } from './blocklist.js';
+import {
+  buildConnectionHook,
+  type ConnectionHook,
+  type ConnectionHookOptions,
+} from './connection/stage.js';
 import type { LimitOutcome, RuleLimiter } from './limiter.js';
 import { ThrottledLog } from './log.js';
+import { DecisionCounter, type DecisionCounts } from './metrics/decision-counters.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { RequestView } from './request-view.js';
 import { type CompiledBan, type CompiledRule, compileRules } from './rules.js';
@@ -13,6 +19,7 @@ import type {
   GuardContext,
   GuardMode,
   GuardOptions,
+  RuleStage,
 } from './types.js';
 
 /** Repeated errors from user functions and background work are logged at most once per this interval. */
@@ -27,6 +34,23 @@ export interface GuardStats {
   readonly blocklistSize: number;
   /** False while the Redis store is down; always true for the memory store. */
   readonly storeAvailable: boolean;
+  /**
+   * Times the Redis store was seen going down: checked after each decision and
+   * each `stats()` call. Always 0 for the memory store.
+   */
+  readonly storeOutages: number;
+  /** Decisions of `check` and `evaluate`, for HTTP requests. */
+  readonly requestDecisions: DecisionCounts;
+  /** Decisions of the hook from `connectionHook()`, before the TLS handshake. */
+  readonly connectionDecisions: DecisionCounts;
+}
+
+/** Quota of a rate-limit rule, for the RateLimit-Policy response header. */
+export interface RateLimitPolicy {
+  /** Requests allowed per window (`points`). */
+  readonly limit: number;
+  /** Window length in seconds (`duration`). */
+  readonly windowSeconds: number;
 }
 
 /** A guard built by {@link createGuard}. */
@@ -56,6 +80,16 @@ export interface Guard {
   /** Returns counters for monitoring. */
   stats(): GuardStats;
   /**
+   * Returns an `onClientHello` hook for the capture options of
+   * `@ja4guard/core`. It checks the blocklist and the rules with
+   * `stage: 'connection'` before the TLS handshake and drops the connection
+   * on a block or an exceeded rate limit. Throws `ERR_JA4GUARD_INVALID_OPTION`
+   * for a bad option.
+   */
+  connectionHook(options?: ConnectionHookOptions): ConnectionHook;
+  /** Returns the quota of the `rateLimit` rule with this name, or null when there is none. */
+  rateLimitPolicy(rule: string): RateLimitPolicy | null;
+  /**
    * Stops timers and closes the blocklist subscriber connection. The Redis
    * client passed in stays open. Checks keep working on local state.
    */
@@ -72,6 +106,8 @@ interface LimitReport {
 
 /** State collected while the rules run. */
 interface EvaluationState {
+  /** Rules of other stages are skipped. */
+  readonly stage: RuleStage;
   logs: string[] | null;
   /** The rate limit with the fewest remaining points among those that let the request through. */
   report: LimitReport | null;
@@ -95,6 +131,16 @@ class GuardImpl implements Guard {
   private readonly enforced: boolean;
   private readonly limiters: ReadonlyArray<RuleLimiter | null>;
   private readonly banCounters: ReadonlyArray<RuleLimiter | null>;
+  private readonly policies: ReadonlyMap<string, RateLimitPolicy>;
+  private readonly counters: Readonly<Record<RuleStage, DecisionCounter>> = {
+    request: new DecisionCounter(),
+    connection: new DecisionCounter(),
+  };
+  private readonly countRequest = (decision: Decision): Decision => this.count(decision, 'request');
+  private readonly countConnection = (decision: Decision): Decision =>
+    this.count(decision, 'connection');
+  private storeWasAvailable = true;
+  private storeOutages = 0;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -126,6 +172,13 @@ class GuardImpl implements Guard {
           })
         : null,
     );
+    this.policies = new Map(
+      rules.flatMap((rule) =>
+        rule.kind === 'rateLimit'
+          ? [[rule.name, { limit: rule.limit.points, windowSeconds: rule.limit.duration }]]
+          : [],
+      ),
+    );
   }
 
   async check(context: GuardContext): Promise<Decision> {
@@ -133,6 +186,33 @@ class GuardImpl implements Guard {
   }
 
   evaluate(context: GuardContext): Decision | Promise<Decision> {
+    const outcome = this.evaluateStage(context, 'request');
+    return outcome instanceof Promise
+      ? outcome.then(this.countRequest)
+      : this.countRequest(outcome);
+  }
+
+  connectionHook(options?: ConnectionHookOptions): ConnectionHook {
+    return buildConnectionHook(
+      {
+        evaluate: (context) => {
+          const outcome = this.evaluateStage(context, 'connection');
+          return outcome instanceof Promise
+            ? outcome.then(this.countConnection)
+            : this.countConnection(outcome);
+        },
+        logger: this.options.logger,
+      },
+      options,
+    );
+  }
+
+  rateLimitPolicy(rule: string): RateLimitPolicy | null {
+    return this.policies.get(rule) ?? null;
+  }
+
+  /** Checks the blocklist, then runs the rules of one stage. */
+  private evaluateStage(context: GuardContext, stage: RuleStage): Decision | Promise<Decision> {
     const view = new RequestView(context);
     if (context.fingerprint !== null && this.store.table.size > 0) {
       const entry = this.store.table.match(view);
@@ -143,7 +223,26 @@ class GuardImpl implements Guard {
         );
       }
     }
-    return this.runRules(view, 0, { logs: null, report: null });
+    return this.runRules(view, 0, { stage, logs: null, report: null });
+  }
+
+  private count(decision: Decision, stage: RuleStage): Decision {
+    this.counters[stage].count(decision);
+    this.observeStore();
+    return decision;
+  }
+
+  /**
+   * Counts an outage when the store went from available to unavailable since the last look.
+   * NOTE: an outage that starts and ends between two decisions or stats() calls, such as one
+   * caused by a blocklist sync while no request arrives, is not counted.
+   */
+  private observeStore(): void {
+    const available = this.store.isAvailable();
+    if (!available && this.storeWasAvailable) {
+      this.storeOutages++;
+    }
+    this.storeWasAvailable = available;
   }
 
   ready(): Promise<void> {
@@ -151,10 +250,14 @@ class GuardImpl implements Guard {
   }
 
   stats(): GuardStats {
+    this.observeStore();
     return {
       trackedKeys: this.store.budget.size,
       blocklistSize: this.store.table.size,
-      storeAvailable: this.store.isAvailable(),
+      storeAvailable: this.storeWasAvailable,
+      storeOutages: this.storeOutages,
+      requestDecisions: this.counters.request.snapshot(),
+      connectionDecisions: this.counters.connection.snapshot(),
     };
   }
 
@@ -173,7 +276,7 @@ class GuardImpl implements Guard {
   ): Decision | Promise<Decision> {
     for (let index = start; index < this.rules.length; index++) {
       const rule = this.rules[index] as CompiledRule;
-      if (!rule.test(view)) {
+      if (rule.stage !== state.stage || !rule.test(view)) {
         continue;
       }
       if (rule.kind === 'log') {

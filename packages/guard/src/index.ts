@@ -11,13 +11,66 @@ export type {
   GuardBlocklist,
 } from './blocklist.js';
 export {
+  type ConnectionHook,
+  type ConnectionHookOptions,
+  createConnectionHook,
+} from './connection/stage.js';
+export {
   GuardError,
   GuardErrorCode,
   type GuardErrorCodeValue,
   type GuardErrorDetails,
 } from './errors.js';
 export type { GuardFingerprint } from './fingerprint.js';
-export { createGuard, type Guard, type GuardStats } from './guard.js';
+export {
+  createGuard,
+  type Guard,
+  type GuardStats,
+  type RateLimitPolicy,
+} from './guard.js';
+export {
+  type BuildBody,
+  createDecisionResponder,
+  type DecisionBody,
+  type DecisionResponder,
+  type DecisionResponderOptions,
+  type DecisionResponse,
+  type DecisionResponseOptions,
+  decisionHeaders,
+  decisionResponse,
+  type RateLimitHeaderStyle,
+} from './http/response.js';
+export {
+  createHeaderSource,
+  DEFAULT_HEADER_WARN_INTERVAL_MS,
+  HEADER_PRESETS,
+  type HeaderFingerprint,
+  type HeaderPreset,
+  type HeaderRejection,
+  type HeaderRequest,
+  type HeaderResolution,
+  type HeaderSource,
+  type HeaderSourceOptions,
+  type HeaderSourceStats,
+  type RequestFingerprint,
+  type SocketFingerprint,
+  toGuardFingerprint,
+} from './http/trusted-header.js';
+export type { DecisionCounts } from './metrics/decision-counters.js';
+export {
+  collectMetrics,
+  type MetricsSnapshot,
+  type MetricsSources,
+  type StatsSource,
+} from './metrics/metrics.js';
+export {
+  DEFAULT_METRICS_PREFIX,
+  type PrometheusClient,
+  type PrometheusMetrics,
+  type PrometheusOptions,
+  type PrometheusRegistry,
+  registerPrometheusMetrics,
+} from './metrics/prometheus.js';
 export {
   DEFAULT_BLOCKLIST_SYNC_INTERVAL_MS,
   DEFAULT_KEY_PREFIX,
@@ -46,4 +99,5 @@ export type {
   RedisClient,
   RedisStoreOptions,
   RuleMatch,
+  RuleStage,
 } from './types.js';

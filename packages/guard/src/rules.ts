@@ -1,7 +1,8 @@
+import { checkConnectionMatch, readRuleStage } from './connection/rule-stage.js';
 import { GuardError, GuardErrorCode } from './errors.js';
 import { compileMatch, type MatchTest } from './match.js';
 import type { RequestView } from './request-view.js';
-import type { GuardContext } from './types.js';
+import type { GuardContext, RuleStage } from './types.js';
 
 /** Seconds over which exceeded windows count toward a ban, when `ban.periodSeconds` is not set. */
 export const DEFAULT_BAN_PERIOD_SECONDS = 3600;
@@ -26,10 +27,16 @@ export interface CompiledRateLimit {
 
 /** A validated rule with its match compiled. */
 export type CompiledRule =
-  | { readonly kind: 'allow' | 'block' | 'log'; readonly name: string; readonly test: MatchTest }
+  | {
+      readonly kind: 'allow' | 'block' | 'log';
+      readonly name: string;
+      readonly stage: RuleStage;
+      readonly test: MatchTest;
+    }
   | {
       readonly kind: 'rateLimit';
       readonly name: string;
+      readonly stage: RuleStage;
       readonly test: MatchTest;
       readonly limit: CompiledRateLimit;
     };
@@ -40,7 +47,7 @@ export interface RuleHooks {
   readonly onKeyError: (rule: string, error: unknown) => void;
 }
 
-const RULE_KEYS: ReadonlySet<string> = new Set(['name', 'match', 'action', 'rateLimit']);
+const RULE_KEYS: ReadonlySet<string> = new Set(['name', 'match', 'action', 'rateLimit', 'stage']);
 const RATE_LIMIT_KEYS: ReadonlySet<string> = new Set([
   'points',
   'duration',
@@ -238,18 +245,23 @@ function compileRule(
     );
   }
 
+  const stage = readRuleStage(value.stage, name, `${option}.stage`);
   const scope = { rule: name, onPredicateError: hooks.onPredicateError };
   const test =
     match === undefined ? MATCH_EVERYTHING : compileMatch(match, `${option}.match`, scope);
+  if (stage === 'connection' && match !== undefined) {
+    checkConnectionMatch(match, `${option}.match`, name);
+  }
   if (action === 'rateLimit') {
     return {
       kind: 'rateLimit',
       name,
+      stage,
       test,
       limit: compileRateLimit(value.rateLimit, name, `${option}.rateLimit`, hooks),
     };
   }
-  return { kind: action as 'allow' | 'block' | 'log', name, test };
+  return { kind: action as 'allow' | 'block' | 'log', name, stage, test };
 }
 
 /**

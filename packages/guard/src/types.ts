@@ -107,11 +107,21 @@ export interface RateLimitOptions {
   readonly ban?: RateLimitBan;
 }
 
+/**
+ * Stage at which a rule runs. `request` rules run in `guard.check()` for each HTTP request.
+ * `connection` rules run in the hook from `guard.connectionHook()`, before the TLS
+ * handshake, where only the fingerprint (JA4, JA3, SNI, ALPN) and the client IP
+ * are known: their matches may not use `method`, `path` or `userAgent`.
+ */
+export type RuleStage = 'request' | 'connection';
+
 interface RuleBase {
   /** Unique rule name, reported in decisions and logs. */
   readonly name: string;
   /** Conditions; leave out to apply the rule to every request. */
   readonly match?: RuleMatch;
+  /** Stage at which the rule runs. Default `'request'`. */
+  readonly stage?: RuleStage;
 }
 
 /**

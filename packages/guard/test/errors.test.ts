@@ -7,7 +7,8 @@ const packageRoot = new URL('../', import.meta.url);
 async function codesUsedInSource(): Promise<Set<string>> {
   const directory = new URL('src/', packageRoot);
   const codes = new Set<string>();
-  for (const file of await readdir(directory)) {
+  for (const file of await readdir(directory, { recursive: true })) {
+    if (!file.endsWith('.ts')) continue;
     const text = await readFile(new URL(file, directory), 'utf8');
     for (const match of text.matchAll(/ERR_JA4GUARD_[A-Z0-9_]+/g)) {
       codes.add(match[0]);
