@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { fingerprint } from '@ja4guard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemo, type Demo } from '../../examples/demo/app.js';
@@ -19,6 +20,7 @@ import { close, listen, waitFor } from '../helpers/net.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { hasTool } from '../helpers/tools.js';
 
+const execFileAsync = promisify(execFile);
 const curl = hasTool('curl');
 const openssl = hasTool('openssl', ['version']);
 const keys = ['ja4', 'ja4_r', 'ja4_o', 'ja4_ro', 'ja3', 'ja3_full'] as const;
@@ -29,7 +31,11 @@ let origin: string;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  demo = createDemo({ certificate: await testCertificate(), log: (line) => lines.push(line) });
+  demo = createDemo({
+    certificate: await testCertificate(),
+    log: (line) => lines.push(line),
+    rateLimit: null,
+  });
   const port = await listen(demo.server);
   proxy = new RecordingProxy(port);
   origin = `https://127.0.0.1:${await proxy.listen()}`;
@@ -96,11 +102,75 @@ describe('demo with real clients', () => {
   });
 });
 
+describe('demo rules', () => {
+  async function startDemo(options: Partial<Parameters<typeof createDemo>[0]>) {
+    const started = createDemo({
+      certificate: await testCertificate(),
+      log: (line) => lines.push(line),
+      ...options,
+    });
+    const port = await listen(started.server);
+    return { url: `https://127.0.0.1:${port}/`, close: () => close(started.server) };
+  }
+
+  it('blocks a listed fingerprint with 403', async () => {
+    const probe = await startDemo({ rateLimit: null });
+    const ja4 = JSON.parse((await nodeHttpsGet(probe.url)).body).ja4 as string;
+    await probe.close();
+
+    const blocking = await startDemo({ block: [ja4], rateLimit: null });
+    try {
+      const response = await nodeHttpsGet(blocking.url);
+      expect(response.status).toBe(403);
+      expect(JSON.parse(response.body)).toMatchObject({ rule: 'blocked-fingerprint' });
+      expect(lines.at(-1)).toContain(`block by rule blocked-fingerprint ja4=${ja4}`);
+    } finally {
+      await blocking.close();
+    }
+  });
+
+  it('limits each JA4 and IP with 429', async () => {
+    const limited = await startDemo({ rateLimit: { points: 2, durationSeconds: 60 } });
+    try {
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof nodeHttpsGet>> | undefined;
+      for (let i = 0; i < 3; i++) {
+        last = await nodeHttpsGet(limited.url);
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(JSON.parse(last!.body)).toMatchObject({ statusCode: 429, rule: 'per-client' });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.skipIf(!curl)('shows 429 headers to curl', async () => {
+    const limited = await startDemo({ rateLimit: { points: 1, durationSeconds: 30 } });
+    try {
+      expect((await curlGet(limited.url, '2')).status).toBe(200);
+      const { stdout } = await execFileAsync('curl', [
+        '-sk',
+        '-i',
+        '--max-time',
+        '10',
+        limited.url,
+      ]);
+      expect(stdout).toMatch(/^HTTP\/2 429/);
+      expect(stdout).toMatch(/^retry-after: \d+\r?$/m);
+      expect(stdout).toMatch(/^ratelimit-policy: "per-client";q=1;w=30\r?$/m);
+      expect(stdout).toMatch(/^ratelimit: "per-client";r=0;t=\d+\r?$/m);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('demo command', () => {
   it('starts with pnpm demo and answers on the printed port', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const certificateDirectory = await mkdtemp(join(tmpdir(), 'ja4guard-demo-'));
-    const child = spawn('pnpm', ['demo'], {
+    const child = spawn('pnpm', ['demo', '--block', 't13d*', '--rate-limit', '2/60'], {
       cwd: root,
       env: { ...process.env, PORT: '0', JA4GUARD_CERT_DIR: certificateDirectory },
       stdio: ['ignore', 'pipe', 'pipe'],
