@@ -12,11 +12,15 @@ export class RecordingProxy {
   readonly recorded: Buffer[] = [];
   readonly #sockets = new Set<Socket>();
 
-  constructor(targetPort: number, maxBytes = 65_536) {
+  /**
+   * @param localAddress Source address of the relay's upstream connections,
+   *   for example 127.0.0.2 to appear as another client than 127.0.0.1.
+   */
+  constructor(targetPort: number, maxBytes = 65_536, localAddress?: string) {
     this.server = createServer((client) => {
       const index = this.recorded.length;
       this.recorded.push(Buffer.alloc(0));
-      const upstream = connect(targetPort, '127.0.0.1');
+      const upstream = connect({ port: targetPort, host: '127.0.0.1', localAddress });
       this.#sockets.add(client);
       this.#sockets.add(upstream);
       client.on('data', (chunk: Buffer) => {
