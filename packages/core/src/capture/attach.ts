@@ -145,7 +145,10 @@ export class Capture extends EventEmitter {
 class HelloReader {
   readonly #capture: Capture;
   readonly #socket: Socket;
+  /** Bytes received so far: the first chunk itself, or a view of the start of `#store`. */
   #buffer: Buffer | null = null;
+  /** Backing store of `#buffer` from the second chunk on. It grows by doubling. */
+  #store: Buffer | null = null;
   readonly #timer: NodeJS.Timeout;
   #done = false;
   /** Length of the PROXY header at the start of the buffer: -1 while one is expected, 0 when there is none. */
@@ -167,8 +170,7 @@ class HelloReader {
   }
 
   #onData = (chunk: Buffer): void => {
-    const buffer = this.#buffer === null ? chunk : Buffer.concat([this.#buffer, chunk]);
-    this.#buffer = buffer;
+    const buffer = this.#append(chunk);
     const options = this.#capture.options;
     if (options.proxySources !== null && !this.#readProxyHeader(buffer)) return;
 
@@ -205,6 +207,35 @@ class HelloReader {
       this.#askHook(result);
     }
   };
+
+  /**
+   * Appends `chunk` to the bytes received so far and returns them. Copying
+   * into a store that doubles, instead of joining all bytes on every chunk,
+   * keeps a hello sent in many small chunks linear in cost, not quadratic.
+   */
+  #append(chunk: Buffer): Buffer {
+    const received = this.#buffer;
+    if (received === null) {
+      this.#buffer = chunk;
+      return chunk;
+    }
+    const length = received.length + chunk.length;
+    let store = this.#store;
+    if (store === null || store.length < length) {
+      // Doubling stops at the byte cap: the chunk that passes it completes the hello or makes it oversized.
+      const capacity = Math.max(
+        length,
+        Math.min(2 * received.length, this.#capture.options.maxHelloBytes),
+      );
+      store = Buffer.allocUnsafe(capacity);
+      received.copy(store);
+      this.#store = store;
+    }
+    chunk.copy(store, received.length);
+    const buffer = store.subarray(0, length);
+    this.#buffer = buffer;
+    return buffer;
+  }
 
   /**
    * Reads the PROXY header a trusted balancer must send, and rejects one from
