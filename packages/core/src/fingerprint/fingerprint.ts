@@ -50,12 +50,13 @@ class ClientHelloFingerprint implements TlsFingerprint {
   readonly ja4: string;
   readonly serverName: string | null;
   readonly alpnProtocols: readonly string[];
-  readonly tlsVersions: readonly number[];
   readonly source: FingerprintSource = 'socket';
   readonly #parts: Ja4Parts;
   readonly #legacyVersion: number;
   readonly #supportedGroups: readonly number[] | null;
   readonly #ecPointFormats: readonly number[] | null;
+  readonly #supportedVersions: readonly number[] | null;
+  #tlsVersions: readonly number[] | undefined;
   #ja3Full: string | undefined;
   #ja4Raw: string | undefined;
   #ja4Original: string | undefined;
@@ -67,10 +68,15 @@ class ClientHelloFingerprint implements TlsFingerprint {
     this.ja4 = ja4(this.#parts);
     this.serverName = hello.serverName;
     this.alpnProtocols = hello.alpnProtocols;
-    this.tlsVersions = offeredVersions(hello);
+    this.#supportedVersions = hello.supportedVersions;
     this.#legacyVersion = hello.legacyVersion;
     this.#supportedGroups = hello.supportedGroups;
     this.#ecPointFormats = hello.ecPointFormats;
+  }
+
+  get tlsVersions(): readonly number[] {
+    this.#tlsVersions ??= offeredVersions(this.#supportedVersions, this.#legacyVersion);
+    return this.#tlsVersions;
   }
 
   get ja4_r(): string {
@@ -121,12 +127,15 @@ class ClientHelloFingerprint implements TlsFingerprint {
   }
 }
 
-function offeredVersions(hello: ClientHello): number[] {
+function offeredVersions(
+  supportedVersions: readonly number[] | null,
+  legacyVersion: number,
+): number[] {
   const versions: number[] = [];
-  for (const version of hello.supportedVersions ?? []) {
+  for (const version of supportedVersions ?? []) {
     if (!isGrease(version)) versions.push(version);
   }
-  if (versions.length === 0) versions.push(hello.legacyVersion);
+  if (versions.length === 0) versions.push(legacyVersion);
   return versions;
 }
 

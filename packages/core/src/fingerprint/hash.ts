@@ -1,9 +1,12 @@
 import * as crypto from 'node:crypto';
 
-// crypto.hash() (Node 20.12 and later) hashes a string in one call and is
-// several times faster than createHash() for short inputs.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
-  .hash;
+// crypto.hash() (Node 20.12 and later) hashes in one call and is about
+// three times faster than createHash() for inputs of a few hundred bytes.
+const oneShot = (
+  crypto as {
+    hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string;
+  }
+).hash;
 
 /** Returns the hex digest of `text` (UTF-8) with `algorithm`. */
 export function hexDigest(algorithm: 'sha256' | 'md5', text: string): string {
@@ -26,10 +29,10 @@ const UNDERSCORE = 0x5f;
 // yields between writing and reading.
 let scratch = Buffer.allocUnsafe(4_096);
 
-function writeList(values: ArrayLike<number>, position: number): number {
+function writeList(values: ArrayLike<number>, count: number, position: number): number {
   const buffer = scratch;
   let at = position;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (i > 0) buffer[at++] = COMMA;
     const value = values[i]!;
     buffer[at++] = HEX_DIGITS[(value >> 12) & 0xf]!;
@@ -41,27 +44,43 @@ function writeList(values: ArrayLike<number>, position: number): number {
 }
 
 /** Writes the JA4 list text into `scratch` and returns its length. */
-function writeLists(values: ArrayLike<number>, suffix: ArrayLike<number> | undefined): number {
-  const size = (values.length + (suffix?.length ?? 0)) * 5 + 1;
+function writeLists(
+  values: ArrayLike<number>,
+  count: number,
+  suffix: ArrayLike<number> | undefined,
+): number {
+  const size = (count + (suffix?.length ?? 0)) * 5 + 1;
   if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
-  let end = writeList(values, 0);
+  let end = writeList(values, count, 0);
   if (suffix !== undefined && suffix.length > 0) {
     scratch[end++] = UNDERSCORE;
-    end = writeList(suffix, end);
+    end = writeList(suffix, suffix.length, end);
   }
   return end;
 }
 
 /**
- * Joins 16-bit values as comma-separated 4-digit lowercase hex, and appends
- * `_` and the `suffix` list when that list is given and not empty.
+ * Joins the first `count` values (default all) as comma-separated 4-digit
+ * lowercase hex, and appends `_` and the `suffix` list when that list is
+ * given and not empty.
  */
-export function joinHex4(values: ArrayLike<number>, suffix?: ArrayLike<number>): string {
-  return scratch.toString('latin1', 0, writeLists(values, suffix));
+export function joinHex4(
+  values: ArrayLike<number>,
+  suffix?: ArrayLike<number>,
+  count = values.length,
+): string {
+  return scratch.toString('latin1', 0, writeLists(values, count, suffix));
 }
 
-/** Returns the JA4 hash of `joinHex4(values, suffix)` without building the string. */
-export function hashHex4(values: ArrayLike<number>, suffix?: ArrayLike<number>): string {
-  const end = writeLists(values, suffix);
-  return end === 0 ? '000000000000' : ja4Hash(scratch.toString('latin1', 0, end));
+/** Returns the JA4 hash of `joinHex4(values, suffix, count)` without building the string. */
+export function hashHex4(
+  values: ArrayLike<number>,
+  suffix?: ArrayLike<number>,
+  count = values.length,
+): string {
+  const end = writeLists(values, count, suffix);
+  if (end === 0) return '000000000000';
+  // Hashing the bytes skips building a string from them.
+  if (oneShot !== undefined) return oneShot('sha256', scratch.subarray(0, end), 'hex').slice(0, 12);
+  return ja4Hash(scratch.toString('latin1', 0, end));
 }

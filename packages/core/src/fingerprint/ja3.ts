@@ -19,18 +19,12 @@ function joinDecimal(values: readonly number[] | null, skipGrease: boolean): str
 /** The ClientHello fields JA3 reads. */
 export type Ja3Input = Pick<
   ClientHello,
-  'legacyVersion' | 'cipherSuites' | 'supportedGroups' | 'ecPointFormats'
-> & {
-  /** Extension types in wire order. */
-  readonly extensionTypes: readonly number[];
-};
+  'legacyVersion' | 'cipherSuites' | 'extensionTypes' | 'supportedGroups' | 'ecPointFormats'
+>;
 
 /** Builds the JA3 string (`ja3_full`), for example `771,4865-4866,0-23-65281,29-23,0`. */
-export function ja3String(hello: ClientHello | Ja3Input): string {
-  const extensionTypes =
-    'extensionTypes' in hello
-      ? hello.extensionTypes
-      : hello.extensions.map((extension) => extension.type);
+export function ja3String(hello: Ja3Input): string {
+  const extensionTypes = hello.extensionTypes;
   return [
     hello.legacyVersion,
     joinDecimal(hello.cipherSuites, true),

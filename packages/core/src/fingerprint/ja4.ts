@@ -83,8 +83,8 @@ export function selectVersion(hello: ClientHello, transport: Transport): number 
 export function ja4Parts(hello: ClientHello, transport: Transport): Ja4Parts {
   const cipherSuites = withoutGrease(hello.cipherSuites);
   const extensions: number[] = [];
-  for (const extension of hello.extensions) {
-    if (!isGrease(extension.type)) extensions.push(extension.type);
+  for (const type of hello.extensionTypes) {
+    if (!isGrease(type)) extensions.push(type);
   }
   const a =
     TRANSPORT_CHARACTER[transport] +
@@ -101,67 +101,72 @@ export function ja4Parts(hello: ClientHello, transport: Transport): Ja4Parts {
   };
 }
 
+// Sorted lists are built in this reused array, so the hot path allocates
+// none. Reuse is safe because no caller yields before it has read the list.
+let sortScratch = new Uint16Array(128);
+
 /**
- * Returns the values in ascending order. Lists of up to 32 values, which is
- * nearly every real hello, use an insertion sort, which is faster than
- * TypedArray sort at that size; longer lists use the O(n log n) sort, so a
- * hostile hello with thousands of values costs no quadratic time.
+ * Copies `values` into `sortScratch` in ascending order, leaving out SNI and
+ * ALPN when `skipSniAlpn` is set (JA4_a already shows them), and returns the
+ * count. Lists of up to 32 values, nearly every real hello, use an insertion
+ * sort, which is faster than TypedArray sort at that size. Longer lists use
+ * the O(n log n) sort, so a hostile hello with thousands of values costs no
+ * quadratic time.
  */
-function sorted(values: readonly number[]): number[] {
-  const copy = values.slice();
-  if (copy.length > 32) return Array.from(Uint16Array.from(copy).sort());
-  for (let i = 1; i < copy.length; i++) {
-    const value = copy[i]!;
+function sortIntoScratch(values: readonly number[], skipSniAlpn: boolean): number {
+  if (sortScratch.length < values.length) sortScratch = new Uint16Array(values.length);
+  const list = sortScratch;
+  let count = 0;
+  for (const value of values) {
+    if (skipSniAlpn && (value === ExtensionType.SERVER_NAME || value === ExtensionType.ALPN))
+      continue;
+    list[count++] = value;
+  }
+  if (count > 32) {
+    list.subarray(0, count).sort();
+    return count;
+  }
+  for (let i = 1; i < count; i++) {
+    const value = list[i]!;
     let j = i - 1;
-    while (j >= 0 && copy[j]! > value) {
-      copy[j + 1] = copy[j]!;
+    while (j >= 0 && list[j]! > value) {
+      list[j + 1] = list[j]!;
       j--;
     }
-    copy[j + 1] = value;
+    list[j + 1] = value;
   }
-  return copy;
-}
-
-/** Extension types for the sorted variants: SNI and ALPN are left out because JA4_a already shows them. */
-function sortedExtensions(extensions: readonly number[]): number[] {
-  const kept: number[] = [];
-  for (const type of extensions) {
-    if (type !== ExtensionType.SERVER_NAME && type !== ExtensionType.ALPN) kept.push(type);
-  }
-  return sorted(kept);
-}
-
-/**
- * Hashes the JA4_c input: extensions, then `_` and the signature algorithms
- * when there are any. No extensions gives twelve zeros, even with signature
- * algorithms, because the specification hashes an empty list as zeros.
- */
-function extensionHash(
-  extensions: ArrayLike<number>,
-  signatureAlgorithms: readonly number[],
-): string {
-  if (extensions.length === 0) return '000000000000';
-  return hashHex4(extensions, signatureAlgorithms);
+  return count;
 }
 
 /** JA4: sorted lists, hashed. */
 export function ja4(parts: Ja4Parts): string {
-  const b = hashHex4(sorted(parts.cipherSuites));
-  const c = extensionHash(sortedExtensions(parts.extensions), parts.signatureAlgorithms);
+  const cipherCount = sortIntoScratch(parts.cipherSuites, false);
+  const b = hashHex4(sortScratch, undefined, cipherCount);
+  // No extensions gives twelve zeros, even with signature algorithms, because
+  // the specification hashes an empty list as zeros.
+  const extensionCount = sortIntoScratch(parts.extensions, true);
+  const c =
+    extensionCount === 0
+      ? '000000000000'
+      : hashHex4(sortScratch, parts.signatureAlgorithms, extensionCount);
   return `${parts.a}_${b}_${c}`;
 }
 
 /** JA4_r: sorted lists, printed. */
 export function ja4Raw(parts: Ja4Parts): string {
-  const ciphers = joinHex4(sorted(parts.cipherSuites));
-  const extensions = joinHex4(sortedExtensions(parts.extensions), parts.signatureAlgorithms);
+  const ciphers = joinHex4(sortScratch, undefined, sortIntoScratch(parts.cipherSuites, false));
+  const extensionCount = sortIntoScratch(parts.extensions, true);
+  const extensions = joinHex4(sortScratch, parts.signatureAlgorithms, extensionCount);
   return `${parts.a}_${ciphers}_${extensions}`;
 }
 
 /** JA4_o: wire order, SNI and ALPN kept, hashed. */
 export function ja4Original(parts: Ja4Parts): string {
   const b = hashHex4(parts.cipherSuites);
-  const c = extensionHash(parts.extensions, parts.signatureAlgorithms);
+  const c =
+    parts.extensions.length === 0
+      ? '000000000000'
+      : hashHex4(parts.extensions, parts.signatureAlgorithms);
   return `${parts.a}_${b}_${c}`;
 }
 

@@ -57,6 +57,8 @@ export interface ClientHello {
   /** False when the hello ends after compression_methods, as old clients send it. */
   readonly hasExtensionsBlock: boolean;
   readonly extensions: readonly ClientHelloExtension[];
+  /** Extension types in wire order, GREASE included: the types of `extensions`. */
+  readonly extensionTypes: readonly number[];
   /** Whether a server_name extension is present, even an empty one. */
   readonly hasServerName: boolean;
   /** First host_name of server_name (SNI), or null. */
@@ -176,25 +178,29 @@ function readBody(location: HandshakeLocation): ClientHello {
   return hello;
 }
 
-type MutableClientHello = { -readonly [K in keyof ClientHello]: ClientHello[K] } & {
-  extensions: ClientHelloExtension[];
-};
+type MutableClientHello = {
+  -readonly [K in Exclude<keyof ClientHello, 'extensions'>]: ClientHello[K];
+} & { readonly extensions: readonly ClientHelloExtension[] };
 
 /**
- * The parser's ClientHello. `random` and `sessionId` are views made on first
- * access: the fingerprints never read them, and a view costs an allocation.
+ * The parser's ClientHello. `random`, `sessionId` and the `extensions`
+ * objects are made on first access: the fingerprints read none of them, and
+ * each costs allocations on the hot path.
  */
 class ParsedClientHello implements MutableClientHello {
   readonly #bytes: Uint8Array;
   readonly #randomStart: number;
   readonly #sessionIdStart: number;
   readonly #sessionIdEnd: number;
+  /** Start and end of each extension's data, as flat pairs in wire order. */
+  readonly extensionBounds: number[] = [];
+  #extensions: ClientHelloExtension[] | undefined;
+  extensionTypes: number[] = [];
   legacyVersion: number;
   cookie: Uint8Array | null;
   cipherSuites: readonly number[];
   compressionMethods: readonly number[];
   hasExtensionsBlock: boolean;
-  extensions: ClientHelloExtension[] = [];
   hasServerName = false;
   serverName: string | null = null;
   alpnProtocols: readonly string[] = [];
@@ -241,9 +247,20 @@ class ParsedClientHello implements MutableClientHello {
   get sessionId(): Uint8Array {
     return this.#bytes.subarray(this.#sessionIdStart, this.#sessionIdEnd);
   }
+
+  get extensions(): readonly ClientHelloExtension[] {
+    if (this.#extensions === undefined) {
+      const bounds = this.extensionBounds;
+      this.#extensions = this.extensionTypes.map(
+        (type, index) =>
+          new ClientHelloExtension(type, this.#bytes, bounds[index * 2]!, bounds[index * 2 + 1]!),
+      );
+    }
+    return this.#extensions;
+  }
 }
 
-function readExtensions(reader: ByteReader, hello: MutableClientHello): void {
+function readExtensions(reader: ByteReader, hello: ParsedClientHello): void {
   const blockAt = reader.pos;
   const blockEnd = reader.vector(2, 'extensions');
   if (blockEnd < reader.end) {
@@ -260,7 +277,8 @@ function readExtensions(reader: ByteReader, hello: MutableClientHello): void {
     const type = reader.u16('extension_type');
     const dataEnd = reader.vector(2, 'extension_data');
     const dataStart = reader.pos;
-    hello.extensions.push(new ClientHelloExtension(type, reader.bytes, dataStart, dataEnd));
+    hello.extensionTypes.push(type);
+    hello.extensionBounds.push(dataStart, dataEnd);
     if (type === ExtensionType.ALPN) {
       if (!alpnSeen) hello.alpnProtocols = readAlpnProtocols(reader, dataEnd);
       alpnSeen = true;
@@ -279,7 +297,7 @@ function readExtensions(reader: ByteReader, hello: MutableClientHello): void {
  */
 function readKnownExtension(
   reader: ByteReader,
-  hello: MutableClientHello,
+  hello: ParsedClientHello,
   type: number,
   dataEnd: number,
 ): void {
