@@ -22,16 +22,12 @@ export function formatHelp(commands: readonly CommandDefinition[]): string {
   ];
 
   for (const command of commands) {
-    lines.push('', `ja4guard ${command.synopsis}`, '');
+    lines.push('', ...command.synopsis.map((synopsis) => `ja4guard ${synopsis}`), '');
     lines.push(...formatColumns([...command.options, HELP_OPTION].map(optionColumns)));
     for (const paragraph of command.details) {
       lines.push('', ...wrap(paragraph, 80));
     }
   }
-
-  const exitStatus =
-    'Exit status: 0 when every input parsed, 1 when some input did not parse or a capture is corrupt, 2 for a usage error such as an unknown option or a missing file.';
-  lines.push('', ...wrap(exitStatus, 80));
   return `${lines.join('\n')}\n`;
 }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseCommandArguments } from './arguments.js';
 import {
   type CliIo,
+  CommandFailure,
+  EXIT_FAILURE,
   EXIT_INPUT_ERROR,
   EXIT_SUCCESS,
   EXIT_USAGE_ERROR,
@@ -13,17 +15,24 @@ import { formatHelp, HELP_OPTION } from './help.js';
 export type { CliIo } from './commands/command.js';
 
 /**
- * Runs the `ja4guard` command line and returns the exit status: 0 when every input
- * parsed, 1 when some did not, 2 for a usage error. `argv` excludes the node binary and
- * the script path. Usage errors print one line on stderr; nothing is thrown.
+ * Runs the `ja4guard` command line and returns the exit status: 0 on success, 1 when
+ * some input did not parse or a command could not finish (Redis unreachable, for
+ * example), 2 for a usage error. `argv` excludes the node binary and the script path.
+ * Usage errors and failures print one line on stderr; nothing is thrown.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`ja4guard: ${error.message}. Run 'ja4guard --help' for usage.\n`);
+      // Messages quoted from other errors may end with a period already.
+      const message = error.message.replace(/\.$/, '');
+      io.stderr.write(`ja4guard: ${message}. Run 'ja4guard --help' for usage.\n`);
       return EXIT_USAGE_ERROR;
+    }
+    if (error instanceof CommandFailure) {
+      io.stderr.write(`ja4guard: ${error.message}\n`);
+      return EXIT_FAILURE;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(`ja4guard: unexpected error: ${detail}\n`);

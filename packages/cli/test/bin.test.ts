@@ -1,23 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBin } from './build.js';
 import { readCorpus } from './helpers.js';
 
-const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
 const binPath = fileURLToPath(new URL('../bin/ja4guard.js', import.meta.url));
-const builtMain = new URL('../dist/main.js', import.meta.url);
 const rows = readCorpus('synthetic-edge-clienthellos.jsonl').slice(0, 3);
 
 describe('ja4guard bin', () => {
   beforeAll(() => {
-    if (!existsSync(builtMain)) {
-      execFileSync('pnpm', ['--filter', '@ja4guard/cli', 'build'], {
-        cwd: packageDirectory,
-        stdio: 'ignore',
-      });
-    }
-  });
+    buildBin();
+  }, 180_000);
 
   it('fingerprints hex lines from stdin', () => {
     const input = `${rows.map((row) => row.record_hex).join('\n')}\n`;

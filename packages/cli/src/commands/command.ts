@@ -31,8 +31,8 @@ export interface CommandDefinition {
   readonly name: string;
   /** One line for the command list in help text. */
   readonly summary: string;
-  /** Synopsis without the program name, such as `fingerprint [--file PATH]`. */
-  readonly synopsis: string;
+  /** Synopsis lines without the program name, such as `fingerprint [--file PATH]`. */
+  readonly synopsis: readonly string[];
   readonly options: readonly OptionSpec[];
   /** Paragraphs of help text after the options: input, output and exit status. */
   readonly details: readonly string[];
@@ -45,7 +45,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Error for a command that could not finish, such as one whose server is unreachable:
+ * the main function prints the message and exits with 1.
+ */
+export class CommandFailure extends Error {
+  override readonly name: string = 'CommandFailure';
+}
+
 export const EXIT_SUCCESS = 0;
 /** Some input could not be parsed; the output has an error row or stderr has a message. */
 export const EXIT_INPUT_ERROR = 1;
+/** The command could not finish, for example because Redis was unreachable, and wrote the reason to stderr. */
+export const EXIT_FAILURE = 1;
 export const EXIT_USAGE_ERROR = 2;

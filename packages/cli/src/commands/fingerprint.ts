@@ -21,7 +21,7 @@ const TLS_HANDSHAKE_RECORD = 0x16;
 export const fingerprintCommand: CommandDefinition = {
   name: 'fingerprint',
   summary: 'Print the JA4 and JA3 fingerprints of ClientHellos as JSON lines.',
-  synopsis: 'fingerprint [--transport tcp|quic|dtls] [--file PATH | --pcap PATH]',
+  synopsis: ['fingerprint [--transport tcp|quic|dtls] [--file PATH | --pcap PATH]'],
   options: [
     {
       name: 'transport',
@@ -48,6 +48,7 @@ export const fingerprintCommand: CommandDefinition = {
     'Standard input contains one ClientHello per line, in hex: TLS records (starting 16) or a bare handshake message (starting 01). A leading 0x is ignored, and colons or spaces may separate the bytes. Blank lines are skipped.',
     'Each output line is a JSON object with ja4, ja4_r, ja4_o, ja4_ro, ja3 and ja3_full, or {"error": {"code", "offset", "message"}} for input that does not parse. Rows for standard input start with "line" (the input line number), and rows for --pcap start with "stream" ("source:port -> destination:port").',
     '--pcap reads classic pcap and pcapng files with Ethernet (including VLAN tags), raw IP, Linux cooked (SLL and SLL2) and BSD loopback links, over IPv4 and IPv6. It reassembles the bytes that the client of each TCP stream sends, up to 64 KiB. UDP is skipped, so QUIC and DTLS hellos in a capture are not read.',
+    'Exit status: 0 when every input parsed, 1 when some input did not parse or a capture is corrupt, 2 for a usage error such as an unknown option or a missing file.',
   ],
   run: runFingerprint,
 };
