@@ -4,6 +4,7 @@ import { generate } from 'selfsigned';
 import { benchConnections } from './connections.mjs';
 import { percent } from './lib/stats.mjs';
 import { benchParse } from './parse.mjs';
+import { benchRequests } from './requests.mjs';
 
 const quick = process.argv.includes('--quick');
 
@@ -66,3 +67,25 @@ line(
   'handshake CPU / drop CPU',
   `${(plain.serverCpuMicrosPerConnection / drop.serverCpuMicrosPerConnection).toFixed(1)} x (target >= 10 x)`,
 );
+
+console.log('\nKeep-alive HTTPS requests through Fastify (autocannon, 16 connections)');
+const requests = await benchRequests(certificate, {
+  modes: ['plain', 'capture', 'rules', 'blocklist', 'redis'],
+  rounds: quick ? 2 : 5,
+  durationSeconds: quick ? 2 : 4,
+  connections: 16,
+});
+line('plain Fastify: requests/s', requests.plain.toFixed(0));
+line(
+  'plugin, fingerprint only / plain',
+  `${percent(requests.capture / requests.plain)} (${requests.capture.toFixed(0)} requests/s)`,
+);
+line(
+  'plugin, five in-memory rules / plain',
+  `${percent(requests.rules / requests.plain)} (target >= 90 %)`,
+);
+line(
+  'five rules + 100,000 blocklist entries / five rules',
+  `${percent(requests.blocklist / requests.rules)} (target >= 90 %)`,
+);
+line('plugin, five rules on Redis / plain', percent(requests.redis / requests.plain));

@@ -11,12 +11,16 @@ export class NotTlsServerError extends TypeError {
   constructor(server: unknown) {
     super(
       `attachCapture() needs a TLS server to read ClientHellos, but received ${describeServer(server)}. ` +
-        'Serve the app with https.createServer({ key, cert }, app) and pass that server.',
+        'Serve the app with https.createServer({ key, cert }, app) and pass that server. ' +
+        'Behind a proxy or CDN that ends TLS, set trustedHeader on the middleware and pass its guard, or do not call attachCapture().',
     );
   }
 }
 
-/** Error for an invalid option of the `ja4guard()` middleware, thrown when it is created. */
+/**
+ * Error for an invalid option of the `ja4guard()` middleware, thrown when it
+ * is created, or of `attachCapture()`.
+ */
 export class MiddlewareOptionError extends TypeError {
   override readonly name = 'MiddlewareOptionError';
   readonly code = 'ERR_INVALID_MIDDLEWARE_OPTION';
@@ -25,9 +29,13 @@ export class MiddlewareOptionError extends TypeError {
   /** The value received. */
   readonly value: unknown;
 
-  constructor(option: string, value: unknown, expected: string) {
+  /**
+   * @param expected what the option accepts, or what it needs next to it.
+   * @param functionName the function that received the option.
+   */
+  constructor(option: string, value: unknown, expected: string, functionName = 'ja4guard()') {
     super(
-      `Invalid option ${option} of ja4guard(): expected ${expected}, received ${describeValue(value)}.`,
+      `Invalid option ${option} of ${functionName}: expected ${expected}, received ${describeValue(value)}.`,
     );
     this.option = option;
     this.value = value;

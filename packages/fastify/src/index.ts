@@ -8,10 +8,33 @@ export {
   type FailureLogOptions,
   type LogMethod,
 } from '@ja4guard/core';
-export { NotTlsServerError } from './errors.js';
 export {
-  type Ja4guardDecorator,
-  type Ja4guardPluginOptions,
-  ja4guard,
-  ja4guard as default,
-} from './plugin.js';
+  type Decision,
+  type Guard,
+  type GuardRule,
+  type HeaderFingerprint,
+  type MetricsSnapshot,
+  type RequestFingerprint,
+  redisStore,
+  type SocketFingerprint,
+} from '@ja4guard/guard';
+export {
+  DECISION_LOG_LEVELS,
+  type DecisionHook,
+  type DecisionLogLevel,
+  type EnforcementSettings,
+  GuardCheckError,
+  type GuardCreationOptions,
+  type GuardSelection,
+  type PrometheusAdapterOptions,
+  type TrustedHeaderOptions,
+} from './enforcement/index.js';
+export { NotTlsServerError, PluginOptionError } from './errors.js';
+export { ja4guard, ja4guard as default } from './plugin.js';
+// The type-only export also loads the declaration merging on FastifyRequest and FastifyContextConfig.
+export type {
+  CaptureSettings,
+  Ja4guardDecorator,
+  Ja4guardPluginOptions,
+  RouteGuardConfig,
+} from './types.js';

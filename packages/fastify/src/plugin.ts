@@ -1,109 +1,201 @@
 import { Server as TlsServer } from 'node:tls';
+import { attach, type Capture, CaptureFailureLog, getCapture } from '@ja4guard/core';
 import {
-  attach,
-  type Capture,
-  CaptureFailureLog,
-  type CaptureOptions,
-  type FailureLogOptions,
-  getFingerprint,
-  type TlsFingerprint,
-} from '@ja4guard/core';
-import type {
-  FastifyInstance,
-  FastifyPluginAsync,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-} from 'fastify';
+  collectMetrics,
+  type Guard,
+  type GuardStats,
+  type HeaderSource,
+  type MetricsSnapshot,
+  type PrometheusMetrics,
+  registerPrometheusMetrics,
+  type StatsSource,
+} from '@ja4guard/guard';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { NotTlsServerError } from './errors.js';
+import {
+  createEnforcement,
+  type Enforcement,
+  type InvalidOption,
+  withConnectionHook,
+} from './enforcement/index.js';
+import { NotTlsServerError, PluginOptionError } from './errors.js';
+import { createRequestHook } from './request-hook.js';
+import { RouteGuards } from './route-guards.js';
+import type { Ja4guardDecorator, Ja4guardPluginOptions } from './types.js';
 
-/** Options of the @ja4guard/fastify plugin. */
-export interface Ja4guardPluginOptions extends FailureLogOptions {
-  /**
-   * Options of the ClientHello capture attached to `fastify.server`: time and
-   * size limits, what to do with malformed or non-TLS first bytes, and the
-   * `onClientHello` hook. They are ignored when a capture is already attached
-   * to the server. Default: the defaults of `attach()` in @ja4guard/core.
-   */
-  capture?: CaptureOptions;
-}
+const pluginOptionError: InvalidOption = (option, value, expected) =>
+  new PluginOptionError(option, value, expected);
 
-/** The `fastify.ja4guard` decorator. */
-export interface Ja4guardDecorator {
-  /** The capture attached to `fastify.server`; `stats()` returns its counters. */
-  readonly capture: Capture;
-}
+/** State behind `fastify.ja4guard`, filled in during registration. */
+class PluginState implements Ja4guardDecorator {
+  attachedCapture: Capture | null = null;
+  guard: Guard | null = null;
+  headerSource: HeaderSource | null = null;
+  routes: RouteGuards | null = null;
+  readonly #server: unknown;
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /**
-     * JA4 of the ClientHello that opened this request's connection. Null when
-     * the connection has no fingerprint: its first bytes were not a
-     * well-formed ClientHello, it was accepted before the plugin was
-     * registered, or the request did not come over a socket (`inject()`).
-     */
-    ja4: string | null;
-    /**
-     * All fingerprints of the connection's ClientHello (JA4, JA4_r, JA4_o,
-     * JA4_ro, JA3, the JA3 string), with the SNI host name, the ALPN
-     * protocols and TLS versions offered, and `source`. Null when `ja4` is.
-     */
-    tlsFingerprint: TlsFingerprint | null;
+  constructor(server: unknown) {
+    this.#server = server;
   }
 
-  interface FastifyInstance {
-    /** State of the @ja4guard/fastify plugin. */
-    ja4guard: Ja4guardDecorator;
+  get capture(): Capture {
+    if (this.attachedCapture === null) {
+      throw new NotTlsServerError(
+        this.#server,
+        'fastify.ja4guard.capture exists only on a server that terminates TLS',
+      );
+    }
+    return this.attachedCapture;
+  }
+
+  metrics(): MetricsSnapshot {
+    return collectMetrics({
+      capture: this.attachedCapture ?? undefined,
+      guard: guardStatsSource(this.guard, this.routes),
+      headerSource: this.headerSource ?? undefined,
+    });
   }
 }
 
 const plugin: FastifyPluginAsync<Ja4guardPluginOptions> = async (fastify, options) => {
   const server: unknown = fastify.server;
-  if (!(server instanceof TlsServer)) throw new NotTlsServerError(server);
+  const terminatesTls = server instanceof TlsServer;
+  // Behind a proxy that ends TLS there is no ClientHello, and the header carries the JA4.
+  if (!terminatesTls && options.trustedHeader === undefined) {
+    throw new NotTlsServerError(server);
+  }
+  const dropBeforeHandshake = readDropBeforeHandshake(options);
 
   // Options are checked before the capture takes over the server's listeners.
   const failureLog = new CaptureFailureLog(fastify.log, options);
-  const capture = attach(server, options.capture);
-
-  // A second registration fails here, before a second failure log starts.
-  fastify.decorate('ja4guard', { capture });
+  const state = new PluginState(server);
+  // A second registration fails here, before a guard or a failure log starts.
+  fastify.decorate('ja4guard', state);
   fastify.decorateRequest('ja4', null);
   fastify.decorateRequest('tlsFingerprint', null);
-  failureLog.start(capture);
 
-  // Rule enforcement will add its decision step after this hook.
-  fastify.addHook('onRequest', setFingerprint);
-  fastify.addHook('onClose', (_instance: FastifyInstance, done: HookHandlerDoneFunction) => {
+  const enforcement = createEnforcement<FastifyRequest>(options, {
+    logger: fastify.log,
+    invalidOption: pluginOptionError,
+  });
+  const routes = new RouteGuards(enforcement, pluginOptionError);
+  state.guard = enforcement.guard;
+  state.headerSource = enforcement.headerSource;
+  state.routes = routes;
+
+  let metrics: PrometheusMetrics | null;
+  try {
+    if (terminatesTls) {
+      const hook = dropBeforeHandshake ? (enforcement.guard?.connectionHook() ?? null) : null;
+      state.attachedCapture = attachCapture(server, options, hook, fastify.log);
+    }
+    metrics = await registerMetrics(enforcement, state);
+    await enforcement.guard?.ready();
+  } catch (error) {
+    if (enforcement.ownsGuard) {
+      await enforcement.guard?.close();
+    }
+    throw error;
+  }
+  if (state.attachedCapture !== null) {
+    failureLog.start(state.attachedCapture);
+  }
+
+  fastify.addHook('onRoute', (route) => routes.register(route));
+  fastify.addHook(
+    'onRequest',
+    createRequestHook(enforcement.headerSource, enforcement.step, routes),
+  );
+  fastify.addHook('onClose', async () => {
     failureLog.stop();
-    done();
+    metrics?.unregister();
+    await routes.close();
+    // A guard passed in by the user may serve other apps, so only the plugin's own is closed.
+    if (enforcement.ownsGuard) {
+      await enforcement.guard?.close();
+    }
   });
 };
 
-/**
- * Copies the connection's fingerprint onto the request. `request.raw.socket`
- * is the TLSSocket under HTTP/1.1 and a proxy to the session's TLSSocket
- * under HTTP/2; `getFingerprint` reads both.
- */
-function setFingerprint(
-  request: FastifyRequest,
-  _reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-): void {
-  const fingerprint = getFingerprint(request.raw.socket);
-  request.tlsFingerprint = fingerprint;
-  request.ja4 = fingerprint?.ja4 ?? null;
-  done();
+function readDropBeforeHandshake(options: Ja4guardPluginOptions): boolean {
+  const value: unknown = options.dropBeforeHandshake;
+  if (value === undefined) {
+    return true;
+  }
+  if (typeof value !== 'boolean') {
+    throw new PluginOptionError('dropBeforeHandshake', value, 'true or false');
+  }
+  if (options.rules === undefined && options.guard === undefined) {
+    throw new PluginOptionError(
+      'dropBeforeHandshake',
+      value,
+      'rules or guard next to dropBeforeHandshake, because it has no effect without a guard',
+    );
+  }
+  return value;
 }
 
 /**
- * Fastify plugin that fingerprints each TLS client. It attaches ClientHello
- * capture to `fastify.server` and sets `request.ja4` and
- * `request.tlsFingerprint` in an `onRequest` hook.
+ * Attaches the capture with the guard's connection hook, or returns the
+ * capture already attached, whose hook cannot change any more.
+ */
+function attachCapture(
+  server: TlsServer,
+  options: Ja4guardPluginOptions,
+  hook: ReturnType<Guard['connectionHook']> | null,
+  logger: FastifyBaseLogger,
+): Capture {
+  const existing = getCapture(server);
+  if (existing === null) {
+    return attach(server, withConnectionHook(options.capture, hook));
+  }
+  if (hook !== null) {
+    logger.warn(
+      { dropBeforeHandshake: true },
+      'ja4guard: a ClientHello capture was already attached to fastify.server, so the guard cannot drop connections before the TLS handshake; ' +
+        'pass onClientHello: guard.connectionHook() where that capture is attached, or let the plugin attach it',
+    );
+  }
+  return existing;
+}
+
+function registerMetrics(
+  enforcement: Enforcement<FastifyRequest>,
+  state: PluginState,
+): Promise<PrometheusMetrics> | null {
+  if (enforcement.prometheus === null) {
+    return null;
+  }
+  return registerPrometheusMetrics({
+    ...enforcement.prometheus,
+    capture: state.attachedCapture ?? undefined,
+    guard: guardStatsSource(state.guard, state.routes),
+    headerSource: state.headerSource ?? undefined,
+  });
+}
+
+function guardStatsSource(
+  guard: Guard | null,
+  routes: RouteGuards | null,
+): StatsSource<GuardStats> | undefined {
+  if (guard === null) {
+    return undefined;
+  }
+  return { stats: () => routes?.stats(guard) ?? guard.stats() };
+}
+
+/**
+ * Fastify plugin that fingerprints each TLS client and, with `rules` or
+ * `guard`, blocks and rate-limits requests by their fingerprint. It attaches
+ * ClientHello capture to `fastify.server`, sets `request.ja4` and
+ * `request.tlsFingerprint` in an `onRequest` hook, and runs the guard in the
+ * same hook.
  *
- * @throws {NotTlsServerError} at registration when the app was created without `https`.
+ * @throws {NotTlsServerError} at registration when the app was created without `https` and `trustedHeader` is not set.
+ * @throws {PluginOptionError} at registration for an invalid option of the plugin itself.
  * @throws {FailureLogOptionError} at registration for an invalid `failureLog*` option.
  * @throws {CaptureOptionError} (from @ja4guard/core) at registration for an invalid `capture` option.
+ * @throws {GuardError} (from @ja4guard/guard) at registration for an invalid guard option, rule, `trustedHeader` or `prometheus` setting.
  */
 export const ja4guard = fastifyPlugin(plugin, {
   name: '@ja4guard/fastify',

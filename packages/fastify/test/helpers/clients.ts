@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import { connect } from 'node:net';
@@ -43,6 +45,64 @@ export function httpsGet(port: number, path = '/'): Promise<ClientResponse> {
     );
     request.on('timeout', () => request.destroy(new Error(`https GET ${path} timed out`)));
     request.on('error', reject);
+  });
+}
+
+/** A response with its header fields. */
+export interface FullResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** Options of {@link sendRequest}. */
+export interface RequestOptions {
+  path?: string;
+  method?: string;
+  /** Request header fields. */
+  headers?: Record<string, string>;
+  /** Local address the client binds to, such as 127.0.0.2 to come from another peer. */
+  localAddress?: string;
+  /** Plain HTTP instead of TLS. Default false. */
+  plain?: boolean;
+  /** Request body. */
+  body?: string;
+}
+
+/**
+ * Sends one request with Node's https (or http) client on a new connection
+ * and returns the status, the header fields and the body. Rejects when the
+ * server closes the connection before it responds.
+ */
+export function sendRequest(port: number, options: RequestOptions = {}): Promise<FullResponse> {
+  const client = options.plain === true ? http : https;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        localAddress: options.localAddress,
+        rejectUnauthorized: false,
+        agent: false,
+        timeout: CLIENT_TIMEOUT_MS,
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`request ${options.path} timed out`)));
+    request.on('error', reject);
+    request.end(options.body);
   });
 }
 

@@ -1,0 +1,22 @@
+// NOTE: packages/fastify/src/enforcement and packages/express/src/enforcement
+// are identical copies, because neither adapter may depend on the other; a
+// test compares them byte for byte, so edit both.
+export { withConnectionHook } from './connection.js';
+export { createEnforcement, type Enforcement, guardLogger } from './create.js';
+export { decisionFields, decisionMessage, logDecision } from './decision-log.js';
+export { type DecisionOutcome, DecisionStep } from './decision-step.js';
+export { GuardCheckError, type InvalidOption } from './errors.js';
+export {
+  type AdapterLogger,
+  DECISION_LOG_LEVELS,
+  type DecisionHook,
+  type DecisionLogLevel,
+  type EnforcementOptions,
+  type EnforcementSettings,
+  type GuardCreationOptions,
+  type GuardSelection,
+  type PrometheusAdapterOptions,
+  type TrustedHeaderOptions,
+} from './options.js';
+export { chain, pathOf, requestFingerprint } from './request.js';
+export { ThrottledLog } from './throttled-log.js';
