@@ -1,6 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type * as http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { createGuard, type Guard, type GuardRule } from '@ja4guard/guard';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApp as startExpress } from '../../packages/express/test/helpers/app.js';
@@ -8,9 +6,6 @@ import { startApp as startFastify } from '../../packages/fastify/test/helpers/ap
 import { type FullResponse, sendRequest } from '../../packages/fastify/test/helpers/clients.js';
 import { type TestCertificate, testCertificate } from '../helpers/certificate.js';
 import { close } from '../helpers/net.js';
-
-const enforcementDirectory = (adapter: string) =>
-  fileURLToPath(new URL(`../../packages/${adapter}/src/enforcement/`, import.meta.url));
 
 let certificate: TestCertificate;
 let nodeJa4: string;
@@ -40,19 +35,6 @@ function comparable(response: FullResponse) {
     body: JSON.parse(response.body) as unknown,
   };
 }
-
-describe('adapter enforcement module', () => {
-  it('is identical in both adapters', () => {
-    const fastifyFiles = readdirSync(enforcementDirectory('fastify')).sort();
-    const expressFiles = readdirSync(enforcementDirectory('express')).sort();
-    expect(expressFiles).toEqual(fastifyFiles);
-    for (const file of fastifyFiles) {
-      const fastifySource = readFileSync(`${enforcementDirectory('fastify')}${file}`, 'utf8');
-      const expressSource = readFileSync(`${enforcementDirectory('express')}${file}`, 'utf8');
-      expect(expressSource, file).toBe(fastifySource);
-    }
-  });
-});
 
 describe('fastify and express together', () => {
   it('share one guard', async () => {

@@ -8,7 +8,7 @@ import {
   getCapture,
 } from '@ja4guard/core';
 import type { Guard } from '@ja4guard/guard';
-import { withConnectionHook } from './enforcement/index.js';
+import { withConnectionHook } from '@ja4guard/guard';
 import { MiddlewareOptionError, NotTlsServerError } from './errors.js';
 import { statesOf } from './state.js';
 import type { AttachCaptureOptions } from './types.js';

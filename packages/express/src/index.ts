@@ -6,27 +6,25 @@ export {
   type LogMethod,
 } from '@ja4guard/core';
 export {
-  type Decision,
-  type Guard,
-  type GuardRule,
-  type HeaderFingerprint,
-  type MetricsSnapshot,
-  type RequestFingerprint,
-  redisStore,
-  type SocketFingerprint,
-} from '@ja4guard/guard';
-export { attachCapture } from './attach-capture.js';
-export {
   DECISION_LOG_LEVELS,
+  type Decision,
   type DecisionHook,
   type DecisionLogLevel,
   type EnforcementSettings,
+  type Guard,
   GuardCheckError,
   type GuardCreationOptions,
+  type GuardRule,
   type GuardSelection,
+  type HeaderFingerprint,
+  type MetricsSnapshot,
   type PrometheusAdapterOptions,
+  type RequestFingerprint,
+  redisStore,
+  type SocketFingerprint,
   type TrustedHeaderOptions,
-} from './enforcement/index.js';
+} from '@ja4guard/guard';
+export { attachCapture } from './attach-capture.js';
 export { MiddlewareOptionError, NotTlsServerError } from './errors.js';
 export { ja4guard } from './middleware.js';
 // The type-only export also loads the global augmentation of Express.Request.

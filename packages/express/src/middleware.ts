@@ -1,16 +1,18 @@
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { getCapture, type LogMethod } from '@ja4guard/core';
-import { type Decision, type GuardContext, toGuardFingerprint } from '@ja4guard/guard';
-import type { NextFunction, Request, Response } from 'express';
 import {
   type AdapterLogger,
   createEnforcement,
+  type Decision,
   type DecisionStep,
+  type GuardContext,
   type InvalidOption,
   pathOf,
   requestFingerprint,
-} from './enforcement/index.js';
+  toGuardFingerprint,
+} from '@ja4guard/guard';
+import type { NextFunction, Request, Response } from 'express';
 import { MiddlewareOptionError } from './errors.js';
 import { MiddlewareState } from './state.js';
 import type {

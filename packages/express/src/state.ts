@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { type Capture, getCapture } from '@ja4guard/core';
+import type { Enforcement } from '@ja4guard/guard';
 import {
   collectMetrics,
   type Guard,
@@ -11,7 +12,6 @@ import {
   registerPrometheusMetrics,
 } from '@ja4guard/guard';
 import type { Request } from 'express';
-import type { Enforcement } from './enforcement/index.js';
 
 /** Middleware states by guard, so that `attachCapture(server, { guard })` finds the middleware of a guard. */
 const statesByGuard = new WeakMap<Guard, MiddlewareState[]>();

@@ -1,13 +1,13 @@
 import type { CaptureOptions, FailureLogger, FailureLogOptions, LogMethod } from '@ja4guard/core';
 import type {
   Decision,
+  EnforcementOptions,
   Guard,
   HeaderSource,
   MetricsSnapshot,
   RequestFingerprint,
 } from '@ja4guard/guard';
 import type { NextFunction, Request, Response } from 'express';
-import type { EnforcementOptions } from './enforcement/index.js';
 
 declare global {
   namespace Express {

@@ -9,26 +9,24 @@ export {
   type LogMethod,
 } from '@ja4guard/core';
 export {
-  type Decision,
-  type Guard,
-  type GuardRule,
-  type HeaderFingerprint,
-  type MetricsSnapshot,
-  type RequestFingerprint,
-  redisStore,
-  type SocketFingerprint,
-} from '@ja4guard/guard';
-export {
   DECISION_LOG_LEVELS,
+  type Decision,
   type DecisionHook,
   type DecisionLogLevel,
   type EnforcementSettings,
+  type Guard,
   GuardCheckError,
   type GuardCreationOptions,
+  type GuardRule,
   type GuardSelection,
+  type HeaderFingerprint,
+  type MetricsSnapshot,
   type PrometheusAdapterOptions,
+  type RequestFingerprint,
+  redisStore,
+  type SocketFingerprint,
   type TrustedHeaderOptions,
-} from './enforcement/index.js';
+} from '@ja4guard/guard';
 export { NotTlsServerError, PluginOptionError } from './errors.js';
 export { ja4guard, ja4guard as default } from './plugin.js';
 // The type-only export also loads the declaration merging on FastifyRequest and FastifyContextConfig.

@@ -2,22 +2,20 @@ import { Server as TlsServer } from 'node:tls';
 import { attach, type Capture, CaptureFailureLog, getCapture } from '@ja4guard/core';
 import {
   collectMetrics,
+  createEnforcement,
+  type Enforcement,
   type Guard,
   type GuardStats,
   type HeaderSource,
+  type InvalidOption,
   type MetricsSnapshot,
   type PrometheusMetrics,
   registerPrometheusMetrics,
   type StatsSource,
+  withConnectionHook,
 } from '@ja4guard/guard';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import {
-  createEnforcement,
-  type Enforcement,
-  type InvalidOption,
-  withConnectionHook,
-} from './enforcement/index.js';
 import { NotTlsServerError, PluginOptionError } from './errors.js';
 import { createRequestHook } from './request-hook.js';
 import { RouteGuards } from './route-guards.js';

@@ -1,12 +1,15 @@
 import {
+  chain,
   type Decision,
+  type DecisionStep,
   type Guard,
   type GuardContext,
   type HeaderSource,
+  pathOf,
+  requestFingerprint,
   toGuardFingerprint,
 } from '@ja4guard/guard';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { chain, type DecisionStep, pathOf, requestFingerprint } from './enforcement/index.js';
 import { mergeDecisions, type RouteGuards } from './route-guards.js';
 
 type Step = DecisionStep<FastifyRequest>;

@@ -2,11 +2,13 @@ import {
   createGuard,
   type Decision,
   type DecisionCounts,
+  type Enforcement,
   type Guard,
   type GuardStats,
+  guardLogger,
+  type InvalidOption,
 } from '@ja4guard/guard';
 import type { FastifyRequest, RouteOptions } from 'fastify';
-import { type Enforcement, guardLogger, type InvalidOption } from './enforcement/index.js';
 import type { RouteGuardConfig } from './types.js';
 
 /** Actions a route rule may not take, with the reason given in the error. */

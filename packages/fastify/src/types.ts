@@ -1,5 +1,6 @@
 import type { Capture, CaptureOptions, FailureLogOptions } from '@ja4guard/core';
 import type {
+  EnforcementOptions,
   Guard,
   GuardRule,
   HeaderSource,
@@ -7,7 +8,6 @@ import type {
   RequestFingerprint,
 } from '@ja4guard/guard';
 import type { FastifyRequest } from 'fastify';
-import type { EnforcementOptions } from './enforcement/index.js';
 
 /** Options of the plugin that concern the capture and the connection stage. */
 export interface CaptureSettings {

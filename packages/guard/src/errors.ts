@@ -19,6 +19,8 @@ export const GuardErrorCode = {
   STORE_UNAVAILABLE: 'ERR_JA4GUARD_STORE_UNAVAILABLE',
   /** A blocklist write was requested after `guard.close()`. */
   CLOSED: 'ERR_JA4GUARD_CLOSED',
+  /** An adapter's guard check failed for an internal reason while `failClosed` is set (`GuardCheckError`). */
+  CHECK_FAILED: 'ERR_JA4GUARD_CHECK_FAILED',
 } as const;
 
 /** One of the codes in {@link GuardErrorCode}. */

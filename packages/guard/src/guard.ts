@@ -5,7 +5,7 @@ import {
   type ConnectionHookOptions,
 } from './connection/stage.js';
 import type { LimitOutcome, RuleLimiter } from './limiter.js';
-import { ThrottledLog } from './log.js';
+import { ERROR_LOG_INTERVAL_MS, ThrottledLog } from './log.js';
 import { DecisionCounter, type DecisionCounts } from './metrics/decision-counters.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { RequestView } from './request-view.js';
@@ -23,7 +23,6 @@ import type {
 } from './types.js';
 
 /** Repeated errors from user functions and background work are logged at most once per this interval. */
-const ERROR_LOG_INTERVAL_MS = 60_000;
 const NO_LOGS: readonly string[] = Object.freeze([]);
 
 /** Counters for monitoring. */

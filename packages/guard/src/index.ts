@@ -3,6 +3,34 @@
  * fingerprint (JA4), independent of any web framework. Adapters build a
  * {@link GuardContext} per request and act on the {@link Decision}.
  */
+
+export {
+  type AdapterLogger,
+  chain,
+  createEnforcement,
+  DECISION_LOG_LEVELS,
+  type DecisionHook,
+  type DecisionLogLevel,
+  type DecisionOutcome,
+  DecisionStep,
+  decisionFields,
+  decisionMessage,
+  type Enforcement,
+  type EnforcementOptions,
+  type EnforcementSettings,
+  GuardCheckError,
+  type GuardCreationOptions,
+  type GuardSelection,
+  guardLogger,
+  type InvalidOption,
+  logDecision,
+  type PrometheusAdapterOptions,
+  pathOf,
+  requestFingerprint,
+  ThrottledLog as AdapterThrottledLog,
+  type TrustedHeaderOptions,
+  withConnectionHook,
+} from './adapter/index.js';
 export type {
   BlocklistAddOptions,
   BlocklistEntry,

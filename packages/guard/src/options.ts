@@ -16,7 +16,8 @@ const ADVISED_MAX_RETRIES_PER_REQUEST = 3;
 /** Shortest interval accepted for timers, in milliseconds, so that a typo cannot make a timer spin. */
 const MIN_INTERVAL_MS = 10;
 
-const OPTION_KEYS: ReadonlySet<string> = new Set([
+/** Names of the options of `createGuard()` other than `logger`. */
+export const GUARD_OPTION_NAMES = [
   'rules',
   'mode',
   'store',
@@ -26,8 +27,9 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'redisProbeIntervalMs',
   'blocklistSyncIntervalMs',
   'keyPrefix',
-  'logger',
-]);
+] as const;
+
+const OPTION_KEYS: ReadonlySet<string> = new Set([...GUARD_OPTION_NAMES, 'logger']);
 
 /** Guard options with defaults applied. */
 export interface ResolvedOptions {

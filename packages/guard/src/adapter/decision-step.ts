@@ -1,14 +1,10 @@
-import type {
-  Decision,
-  DecisionResponder,
-  DecisionResponse,
-  Guard,
-  GuardContext,
-} from '@ja4guard/guard';
+import type { Guard } from '../guard.js';
+import type { DecisionResponder, DecisionResponse } from '../http/response.js';
+import type { ThrottledLog } from '../log.js';
+import type { Decision, GuardContext } from '../types.js';
 import { logDecision } from './decision-log.js';
 import { GuardCheckError } from './errors.js';
 import type { AdapterLogger, DecisionHook, DecisionLogLevel } from './options.js';
-import type { ThrottledLog } from './throttled-log.js';
 
 /** Outcome of the decision step: the response to send, or the header fields to add. */
 export interface DecisionOutcome {

@@ -1,14 +1,10 @@
 import type { LogMethod } from '@ja4guard/core';
-import type {
-  BuildBody,
-  Decision,
-  Guard,
-  GuardOptions,
-  HeaderSourceOptions,
-  PrometheusClient,
-  PrometheusRegistry,
-  RateLimitHeaderStyle,
-} from '@ja4guard/guard';
+import type { Guard } from '../guard.js';
+import type { BuildBody, RateLimitHeaderStyle } from '../http/response.js';
+import type { HeaderSourceOptions } from '../http/trusted-header.js';
+import type { PrometheusClient, PrometheusRegistry } from '../metrics/prometheus.js';
+import { GUARD_OPTION_NAMES } from '../options.js';
+import type { Decision, GuardOptions } from '../types.js';
 
 /** pino levels that decision log lines may use. */
 export const DECISION_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -38,18 +34,7 @@ export type GuardCreationOptions = Omit<GuardOptions, 'logger' | 'failClosed'> &
   readonly failClosed?: boolean;
 };
 
-/** Names of every {@link GuardCreationOptions} field, for the check that rejects them next to `guard`. */
-export const GUARD_OPTION_NAMES = [
-  'rules',
-  'mode',
-  'store',
-  'maxKeys',
-  'failClosed',
-  'redisTimeoutMs',
-  'redisProbeIntervalMs',
-  'blocklistSyncIntervalMs',
-  'keyPrefix',
-] as const satisfies ReadonlyArray<keyof GuardCreationOptions>;
+export { GUARD_OPTION_NAMES };
 
 // Fails to compile when GuardOptions gains a field that GUARD_OPTION_NAMES does not list.
 type UnlistedGuardOption = Exclude<keyof GuardCreationOptions, (typeof GUARD_OPTION_NAMES)[number]>;

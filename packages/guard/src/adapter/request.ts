@@ -1,6 +1,10 @@
 import type { Socket } from 'node:net';
 import { getFingerprint } from '@ja4guard/core';
-import type { HeaderSource, RequestFingerprint, SocketFingerprint } from '@ja4guard/guard';
+import type {
+  HeaderSource,
+  RequestFingerprint,
+  SocketFingerprint,
+} from '../http/trusted-header.js';
 
 /** Request headers with lowercase names, as Node's `IncomingHttpHeaders`. */
 type Headers = Readonly<Record<string, string | string[] | undefined>>;

@@ -1,6 +1,7 @@
-// NOTE: packages/fastify/src/enforcement and packages/express/src/enforcement
-// are identical copies, because neither adapter may depend on the other; a
-// test compares them byte for byte, so edit both.
+// Framework-agnostic request enforcement shared by @ja4guard/fastify and
+// @ja4guard/express, so both adapters decide, respond and log alike.
+
+export { ThrottledLog } from '../log.js';
 export { withConnectionHook } from './connection.js';
 export { createEnforcement, type Enforcement, guardLogger } from './create.js';
 export { decisionFields, decisionMessage, logDecision } from './decision-log.js';
@@ -19,4 +20,3 @@ export {
   type TrustedHeaderOptions,
 } from './options.js';
 export { chain, pathOf, requestFingerprint } from './request.js';
-export { ThrottledLog } from './throttled-log.js';

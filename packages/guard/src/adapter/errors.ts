@@ -1,3 +1,5 @@
+import { GuardErrorCode } from '../errors.js';
+
 /**
  * Error that ends a request when the guard check fails for an internal reason
  * and `failClosed` is set. Without `failClosed` such a request goes on. A
@@ -5,7 +7,7 @@
  */
 export class GuardCheckError extends Error {
   override readonly name = 'GuardCheckError';
-  readonly code = 'ERR_JA4GUARD_CHECK_FAILED';
+  readonly code = GuardErrorCode.CHECK_FAILED;
   /** HTTP status for the framework's error handler. */
   readonly statusCode = 500;
 

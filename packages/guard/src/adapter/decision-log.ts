@@ -1,4 +1,4 @@
-import type { Decision, GuardContext } from '@ja4guard/guard';
+import type { Decision, GuardContext } from '../types.js';
 import type { AdapterLogger, DecisionLogLevel } from './options.js';
 
 /** User-Agent values longer than this are cut in log lines, because a client chooses their length. */

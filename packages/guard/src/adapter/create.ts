@@ -1,12 +1,8 @@
-import {
-  createDecisionResponder,
-  createGuard,
-  createHeaderSource,
-  type Guard,
-  type GuardLogger,
-  type HeaderSource,
-  type RateLimitPolicy,
-} from '@ja4guard/guard';
+import { createGuard, type Guard, type RateLimitPolicy } from '../guard.js';
+import { createDecisionResponder } from '../http/response.js';
+import { createHeaderSource, type HeaderSource } from '../http/trusted-header.js';
+import { ThrottledLog } from '../log.js';
+import type { GuardLogger } from '../types.js';
 import { DecisionStep, type DecisionStepSettings } from './decision-step.js';
 import type { InvalidOption } from './errors.js';
 import {
@@ -19,7 +15,6 @@ import {
   type PrometheusAdapterOptions,
   type TrustedHeaderOptions,
 } from './options.js';
-import { ThrottledLog } from './throttled-log.js';
 
 /** Settings that act on decisions, so they need a guard. */
 const SETTINGS_NEEDING_GUARD = [

@@ -1,5 +1,5 @@
 import type { CaptureOptions } from '@ja4guard/core';
-import type { ConnectionHook } from '@ja4guard/guard';
+import type { ConnectionHook } from '../connection/stage.js';
 
 type ClientHelloHook = NonNullable<CaptureOptions['onClientHello']>;
 
