@@ -111,13 +111,23 @@ export function parseIp(text: string): IpAddress | null {
   return mapped === null ? { family: 6, value: ipv6 } : { family: 4, value: mapped };
 }
 
+// Keep-alive connections send many requests from one address, so recent
+// parses are kept. The cache is cleared when full, which bounds its memory.
+const CLIENT_IP_CACHE_SIZE = 4_096;
+const clientIpCache = new Map<string, IpAddress | null>();
+
 /**
  * Parses the client address of a request. Unlike {@link parseIp} it drops an
  * IPv6 zone id, because link-local peers carry one.
  */
 export function parseClientIp(text: string): IpAddress | null {
+  const cached = clientIpCache.get(text);
+  if (cached !== undefined) return cached;
   const zone = text.indexOf('%');
-  return parseIp(zone === -1 ? text : text.slice(0, zone));
+  const address = parseIp(zone === -1 ? text : text.slice(0, zone));
+  if (clientIpCache.size >= CLIENT_IP_CACHE_SIZE) clientIpCache.clear();
+  clientIpCache.set(text, address);
+  return address;
 }
 
 /** Formats an address in canonical form: dotted IPv4, or RFC 5952 IPv6. */

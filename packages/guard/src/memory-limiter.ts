@@ -13,9 +13,11 @@ type ConsumeOptions = Parameters<RateLimiterMemory['consume']>[2];
 export class KeyBudget {
   private readonly keys = new Map<
     string,
-    { readonly owner: BoundedMemoryLimiter; readonly key: string }
+    { readonly owner: BoundedMemoryLimiter; readonly key: string; touchedAt: number }
   >();
   private limiterCount = 0;
+  /** Number of touches so far; a slot's `touchedAt` is this value at its last move. */
+  private touches = 0;
 
   constructor(readonly maxKeys: number) {}
 
@@ -29,12 +31,26 @@ export class KeyBudget {
     return this.limiterCount++;
   }
 
-  /** Marks a limiter's key as used, evicting the least recently used key past the cap. */
+  /**
+   * Marks a limiter's key as used, evicting the least recently used key past
+   * the cap. A key is moved to the recent end only when more than half the cap
+   * of touches happened since its last move: a move costs a delete and an
+   * insert on every request otherwise, and the order stays exact enough that
+   * only keys idle for at least half the cap can be evicted.
+   */
   touch(owner: BoundedMemoryLimiter, key: string): void {
-    const budgetKey = `${owner.budgetId}\u0000${key}`;
+    const budgetKey = owner.budgetPrefix + key;
+    const touches = ++this.touches;
     const existing = this.keys.get(budgetKey);
-    this.keys.delete(budgetKey);
-    this.keys.set(budgetKey, existing ?? { owner, key });
+    if (existing !== undefined) {
+      if (touches - existing.touchedAt > this.maxKeys >> 1) {
+        this.keys.delete(budgetKey);
+        existing.touchedAt = touches;
+        this.keys.set(budgetKey, existing);
+      }
+      return;
+    }
+    this.keys.set(budgetKey, { owner, key, touchedAt: touches });
     if (this.keys.size <= this.maxKeys) {
       return;
     }
@@ -48,7 +64,7 @@ export class KeyBudget {
 
   /** Stops counting a key that its limiter deleted. */
   forget(owner: BoundedMemoryLimiter, key: string): void {
-    this.keys.delete(`${owner.budgetId}\u0000${key}`);
+    this.keys.delete(owner.budgetPrefix + key);
   }
 }
 
@@ -60,6 +76,8 @@ export class KeyBudget {
 export class BoundedMemoryLimiter extends RateLimiterMemory {
   /** Number given by the budget, part of this limiter's entries there. */
   readonly budgetId: number;
+  /** Prefix of this limiter's keys in the budget. */
+  readonly budgetPrefix: string;
 
   constructor(
     options: LimiterOptions,
@@ -67,6 +85,7 @@ export class BoundedMemoryLimiter extends RateLimiterMemory {
   ) {
     super(options);
     this.budgetId = budget.register();
+    this.budgetPrefix = `${this.budgetId}\u0000`;
   }
 
   override consume(
