@@ -65,7 +65,8 @@ async function rawConnection(port: number, write: (socket: Socket) => Promise<vo
   socket.resume();
   await once(socket, 'connect');
   const opened = Date.now();
-  const closed = once(socket, 'close');
+  // A dropped connection is reset, so wait for 'close' without rejecting on the 'error' before it.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await write(socket);
   await closed;
   return Date.now() - opened;
