@@ -33,12 +33,17 @@ line(
   `${(parse.referenceNs / parse.ja4guardNs).toFixed(0)} x`,
 );
 
-const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-  keyType: 'ec',
-  curve: 'P-256',
-  algorithm: 'sha256',
-});
-const certificate = { key: pems.private, cert: pems.cert };
+async function makeCertificate(keyType) {
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType,
+    curve: 'P-256',
+    keySize: 2048,
+    algorithm: 'sha256',
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+const certificate = await makeCertificate('ec');
+const rsaCertificate = await makeCertificate('rsa');
 
 console.log('\nNew TLS connections (handshake + one request each), plain https.Server vs capture');
 const connections = await benchConnections(certificate, {
@@ -64,8 +69,22 @@ line(
 console.log('\nConnections dropped before the handshake by onClientHello');
 line('drop: server CPU per connection', `${drop.serverCpuMicrosPerConnection.toFixed(0)} µs`);
 line(
-  'handshake CPU / drop CPU',
+  'handshake CPU / drop CPU, ECDSA P-256 certificate',
   `${(plain.serverCpuMicrosPerConnection / drop.serverCpuMicrosPerConnection).toFixed(1)} x (target >= 10 x)`,
+);
+const rsa = await benchConnections(rsaCertificate, {
+  modes: ['plain', 'drop'],
+  rounds: quick ? 2 : 5,
+  durationMs: quick ? 1_000 : 3_000,
+  concurrency: 16,
+});
+line(
+  'RSA-2048 certificate: plain server CPU per connection',
+  `${rsa.plain.serverCpuMicrosPerConnection.toFixed(0)} µs`,
+);
+line(
+  'handshake CPU / drop CPU, RSA-2048 certificate',
+  `${(rsa.plain.serverCpuMicrosPerConnection / rsa.drop.serverCpuMicrosPerConnection).toFixed(1)} x (target >= 10 x)`,
 );
 
 console.log('\nKeep-alive HTTPS requests through Fastify (autocannon, 16 connections)');
