@@ -51,7 +51,7 @@ export function decodeHexLine(line: string): HexDecodeResult {
 
     const digit = hexDigitValue(line.charCodeAt(index));
     if (digit === -1) {
-      const message = `invalid hex character ${JSON.stringify(character)} at column ${index + 1}; expected 0-9, a-f or A-F`;
+      const message = `invalid hex character ${JSON.stringify(character)} at column ${index + 1} (offset ${index}); expected 0-9, a-f or A-F`;
       return failure('ERR_INVALID_HEX', index, message);
     }
 
@@ -84,7 +84,7 @@ function skipWhitespace(line: string, from: number): number {
 
 function oddGroupMessage(groupStart: number, groupEnd: number): string {
   const digits = groupEnd - groupStart;
-  return `odd number of hex digits (${digits}) starting at column ${groupStart + 1}; every byte needs two digits`;
+  return `odd number of hex digits (${digits}) starting at column ${groupStart + 1} (offset ${groupStart}); every byte needs two digits`;
 }
 
 function failure(code: HexErrorCode, offset: number, message: string): HexDecodeResult {
