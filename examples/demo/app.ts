@@ -14,7 +14,7 @@ export interface DemoOptions {
   certificate: KeyPair;
   /** Receives one line per new connection, per blocked or limited request, and per capture failure. */
   log: (line: string) => void;
-  /** JA4 values or patterns (`t13d*_8daaf6152771_*`) to answer with 403. */
+  /** JA4 values or patterns (`t13d*_8daaf6152771_*`) to reject with 403. */
   block?: readonly string[];
   /** Rate limit per JA4 and client IP; null turns it off. Default 30 requests per 60 s. */
   rateLimit?: DemoRateLimit | null;
@@ -48,8 +48,8 @@ export function demoRules(options: Pick<DemoOptions, 'block' | 'rateLimit'>): Gu
 
 /**
  * Builds the demo server: HTTPS with HTTP/2 and HTTP/1.1 (chosen by ALPN),
- * answering every request with the fingerprints of its TLS connection, after
- * the demo's rules have had their say.
+ * responding to every request with the fingerprints of its TLS connection,
+ * unless the demo's rules block or limit it.
  */
 export function createDemo(options: DemoOptions): Demo {
   const guard = createGuard({ rules: demoRules(options) });
@@ -91,12 +91,12 @@ export function createDemo(options: DemoOptions): Demo {
           headers: request.headers,
         })
         .then((decision) => {
-          const refusal = responder.respond(decision, request);
-          if (refusal !== null) {
+          const rejection = responder.respond(decision, request);
+          if (rejection !== null) {
             options.log(
               `${formatAddress(socket)} ${decision.action} by rule ${decision.rule} ja4=${fingerprint?.ja4 ?? '-'}`,
             );
-            send(refusal.statusCode, refusal.headers, refusal.body);
+            send(rejection.statusCode, rejection.headers, rejection.body);
             return;
           }
           const body = fingerprint

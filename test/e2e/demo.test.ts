@@ -46,7 +46,7 @@ afterAll(async () => {
   await close(demo.server);
 });
 
-/** Sends one request through the recording proxy and checks the demo's answer against the bytes the client sent. */
+/** Sends one request through the recording proxy and checks the demo's response against the bytes the client sent. */
 async function checkClient(send: () => Promise<ClientResponse>, httpVersion: string) {
   const before = proxy.recorded.length;
   const response = await send();

@@ -30,7 +30,7 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes. */
+/** Polls `condition` every 10 ms until it returns true or `timeoutMs` passes. */
 export async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

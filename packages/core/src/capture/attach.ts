@@ -37,7 +37,7 @@ export interface CaptureFailure {
   readonly kind: CaptureFailureKind;
   /** Parse error code, for `malformed` and `sslv2`. */
   readonly code?: ParseErrorCode;
-  /** What the first bytes look like, for `not-tls`. */
+  /** Kind of first bytes, for `not-tls`. */
   readonly notTlsKind?: NotTlsKind;
   readonly message: string;
   readonly remoteAddress: string | undefined;
@@ -281,7 +281,7 @@ class HelloReader {
     return true;
   }
 
-  /** Handles bytes that cannot be a ClientHello: hand them on, or close, as the options say. */
+  /** Handles bytes that cannot be a ClientHello: hands them on to TLS, or closes the socket, as the options set. */
   #rejectBytes(error: unknown, helloBytes: Buffer): void {
     const options = this.#capture.options;
     const socket = this.#socket;

@@ -6,7 +6,7 @@ import { CaptureOptionError } from './errors.js';
 /** Verdict of an `onClientHello` hook: go on to the TLS handshake, or close the TCP connection. */
 export type ClientHelloVerdict = 'accept' | 'drop';
 
-/** What an `onClientHello` hook sees before the TLS handshake starts. */
+/** Input of an `onClientHello` hook, before the TLS handshake starts. */
 export interface ClientHelloEvent {
   readonly fingerprint: TlsFingerprint;
   /** The parsed hello, only with `keepClientHello`. */
@@ -26,7 +26,7 @@ export interface CaptureOptions {
   dropMalformed?: boolean;
   /** Close connections whose first bytes are not TLS, instead of handing them to Node's TLS. Default false. */
   dropNotTls?: boolean;
-  /** Keep the parsed ClientHello in the capture result. It holds views into the hello bytes. Default false. */
+  /** Keep the parsed ClientHello in the capture result. It contains views into the hello bytes. Default false. */
   keepClientHello?: boolean;
   /**
    * Decides on each fingerprinted connection before the TLS handshake. Return
@@ -86,7 +86,7 @@ export function resolveOptions(options: CaptureOptions | undefined): ResolvedCap
   }
   return {
     helloTimeoutMs: positiveInteger('helloTimeoutMs', options?.helloTimeoutMs, 10_000),
-    // 16 bytes is the smallest cap that still holds a record header and a handshake header.
+    // 16 bytes is the smallest cap that still fits a record header and a handshake header.
     maxHelloBytes: Math.max(16, positiveInteger('maxHelloBytes', options?.maxHelloBytes, 65_536)),
     dropMalformed: options?.dropMalformed === true,
     dropNotTls: options?.dropNotTls === true,

@@ -25,7 +25,7 @@ export type ProxyHeaderResult =
 
 const V2_SIGNATURE = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
 const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
-/** Longest v1 header: `PROXY TCP6` with two full IPv6 addresses, ports and CRLF. */
+/** Maximum v1 header length: `PROXY TCP6` with two full IPv6 addresses, ports and CRLF. */
 const V1_MAX_LENGTH = 107;
 const V2_HEADER_SIZE = 16;
 
@@ -65,6 +65,7 @@ function readVersion1(bytes: Uint8Array): ProxyHeaderResult {
       ? invalid('PROXY v1 header has no CRLF within 107 bytes')
       : INCOMPLETE;
   }
+
   const line = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
   const fields = line.split(' ');
   const length = end + 2;
@@ -74,6 +75,7 @@ function readVersion1(bytes: Uint8Array): ProxyHeaderResult {
       `PROXY v1 header ${JSON.stringify(line)} is not "PROXY TCP4|TCP6 src dst sport dport"`,
     );
   }
+
   const family = fields[1] === 'TCP4' ? 'IPv4' : 'IPv6';
   const address = fields[2]!;
   const port = Number(fields[4]);
@@ -95,7 +97,7 @@ function readVersion2(bytes: Uint8Array): ProxyHeaderResult {
   const addressLength = (bytes[14]! << 8) | bytes[15]!;
   const length = V2_HEADER_SIZE + addressLength;
   if (bytes.length < length) return INCOMPLETE;
-  // LOCAL (command 0): the balancer speaks for itself, so the socket address stands.
+  // LOCAL (command 0): the connection comes from the balancer itself, so the socket address is kept.
   if (command === 0) return { status: 'valid', length, source: null };
 
   const view = bytes.subarray(V2_HEADER_SIZE, length);

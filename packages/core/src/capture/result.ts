@@ -3,7 +3,7 @@ import type { ClientHelloParseError } from '../errors.js';
 import type { TlsFingerprint } from '../fingerprint/fingerprint.js';
 import type { ClientHello } from '../parser/client-hello.js';
 
-/** What the capture learned from a connection's first bytes. */
+/** Outcome of reading a connection's first bytes. */
 export type CaptureResult =
   | {
       readonly status: 'captured';

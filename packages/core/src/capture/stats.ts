@@ -1,6 +1,6 @@
 import type { ParseErrorCode } from '../errors.js';
 
-/** Why a connection ended up without a fingerprint, or was closed. */
+/** Reason a connection has no fingerprint, or was closed. */
 export type CaptureFailureKind =
   /** The first bytes are not TLS (for example plain HTTP); handed to Node's TLS untouched. */
   | 'not-tls'
@@ -14,12 +14,12 @@ export type CaptureFailureKind =
   | 'oversized'
   /** The client closed or reset the connection before its hello was complete. */
   | 'incomplete'
-  /** The `onClientHello` hook threw, rejected or did not answer in time; the connection was accepted. */
+  /** The `onClientHello` hook threw, rejected or did not settle in time, so the connection was accepted. */
   | 'hook-failed'
   /** A missing or invalid PROXY header from a trusted balancer, or one from an untrusted source; the socket was destroyed. */
   | 'proxy-rejected';
 
-/** What the first bytes of a connection that is not TLS look like. */
+/** Kind of first bytes of a connection that is not TLS. */
 export type NotTlsKind =
   /** An HTTP/1.x request line or the HTTP/2 cleartext preface. */
   | 'http'

@@ -9,7 +9,7 @@ import { hexDigest } from './hash.js';
 import { ja3String } from './ja3.js';
 import { type Ja4Parts, ja4, ja4Original, ja4OriginalRaw, ja4Parts, ja4Raw } from './ja4.js';
 
-/** Where a fingerprint came from: the server's own socket, or a header set by a trusted proxy. */
+/** Origin of a fingerprint: the server's own socket, or a header set by a trusted proxy. */
 export type FingerprintSource = 'socket' | 'header';
 
 /** The fingerprints of one ClientHello and the values rules key on. */

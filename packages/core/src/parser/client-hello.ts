@@ -4,7 +4,7 @@ import { readAlpnProtocols, readServerName, readUint8List, readUint16List } from
 import { ByteReader } from './reader.js';
 import { DEFAULT_MAX_HELLO_BYTES, type HandshakeLocation, locateClientHello } from './records.js';
 
-/** How the ClientHello reached the server; sets the first JA4 character. */
+/** Transport of the ClientHello, which sets the first JA4 character. */
 export type Transport = 'tcp' | 'quic' | 'dtls';
 
 /** Options of {@link parseClientHello}. */

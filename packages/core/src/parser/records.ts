@@ -12,7 +12,7 @@ import {
 /** Default cap on the bytes of one ClientHello, record headers included: 64 KiB. */
 export const DEFAULT_MAX_HELLO_BYTES = 65_536;
 
-/** Where one complete handshake message sits, after the record layer is removed. */
+/** Location of one complete handshake message, after the record layer is removed. */
 export interface HandshakeLocation {
   /** Buffer holding the whole message: the input itself, or a copy joined from several records. */
   readonly bytes: Uint8Array;
@@ -99,7 +99,7 @@ function tooLarge(
 }
 
 /**
- * Finds one complete ClientHello in `input`, which holds TLS records (first
+ * Finds one complete ClientHello in `input`, which contains TLS records (first
  * byte 0x16) or a bare handshake message (first byte 0x01). Returns null when
  * the input ends before the message is complete, so a caller reading from a
  * socket can wait for more bytes. Throws {@link ClientHelloParseError} when
