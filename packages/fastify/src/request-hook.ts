@@ -61,7 +61,7 @@ export function createRequestHook(
     const decision =
       routeGuard === undefined
         ? step.evaluate(context)
-        : evaluateWithRoute(step, routes, routeGuard, context);
+        : evaluateWithRoute(step, routeGuard, context);
     if (decision instanceof Promise) {
       decision.then((settled) => {
         try {
@@ -99,7 +99,6 @@ function contextOf(request: FastifyRequest): GuardContext {
  */
 function evaluateWithRoute(
   step: Step,
-  routes: RouteGuards,
   routeGuard: Guard,
   context: GuardContext,
 ): Decision | null | Promise<Decision | null> {
@@ -107,7 +106,6 @@ function evaluateWithRoute(
     if (route === null) {
       return step.failClosed ? null : step.evaluate(context);
     }
-    routes.shareBan(route);
     if (route.action === 'block' || route.action === 'limit') {
       return route;
     }

@@ -1,12 +1,10 @@
-import {
-  createGuard,
-  type Decision,
-  type DecisionCounts,
-  type Enforcement,
-  type Guard,
-  type GuardStats,
-  guardLogger,
-  type InvalidOption,
+import type {
+  Decision,
+  DecisionCounts,
+  Enforcement,
+  Guard,
+  GuardStats,
+  InvalidOption,
 } from '@ja4guard/guard';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { RouteGuardConfig } from './types.js';
@@ -19,14 +17,11 @@ const REJECTED_ACTIONS: Readonly<Record<string, string>> = {
 
 /**
  * The guards of routes registered with `config: { ja4guard: { rules } }`.
- * Each guard is built once, in the `onRoute` hook, from the plugin's guard
- * options, so it uses the same store. Routes that share one `config.ja4guard`
+ * Each guard is built once, in the `onRoute` hook, with `withRules()` of the
+ * app guard, so it uses the app guard's store: the same blocklist, Redis
+ * connections and `maxKeys` budget. Routes that share one `config.ja4guard`
  * object share its guard and counters.
  */
-// NOTE: with Redis, each route guard opens its own blocklist subscriber
-// connection (client.duplicate()) and sync timer, because createGuard() has
-// no way to share a store between guards. Each also keeps up to maxKeys
-// in-memory keys of its own.
 export class RouteGuards {
   /** True once a route with a `config.ja4guard` setting was registered; until then requests skip the lookup. */
   configured = false;
@@ -82,31 +77,6 @@ export class RouteGuards {
     return guard ?? undefined;
   }
 
-  /**
-   * After a route decision: with the memory store, copies a ban from a route
-   * rule into the app guard's blocklist, so it applies on every route as it
-   * does with Redis, where both guards read one blocklist.
-   */
-  shareBan(decision: Decision): void {
-    const ban = decision.ban;
-    const enforcement = this.#enforcement;
-    if (ban === null || !decision.enforced || enforcement.guardOptions?.store?.type === 'redis') {
-      return;
-    }
-    enforcement.guard?.blocklist
-      .add(ban.value, {
-        ttlSeconds: ban.ttlSeconds,
-        reason: `rate limit "${decision.rule}" of a route exceeded`,
-      })
-      .catch((error: unknown) => {
-        enforcement.errors.error(
-          'route-ban',
-          { err: error, rule: decision.rule, value: ban.value },
-          'ja4guard: could not copy a route ban into the app blocklist',
-        );
-      });
-  }
-
   /** Returns the app guard's counters with the route guards' decisions added in. */
   stats(guard: Guard): GuardStats {
     const own = guard.stats();
@@ -119,7 +89,7 @@ export class RouteGuards {
     );
   }
 
-  /** Closes every route guard; the store's Redis client stays open. */
+  /** Closes every route guard. The store stays open, because it belongs to the app guard. */
   async close(): Promise<void> {
     await Promise.all(this.#guards.map((guard) => guard.close()));
   }
@@ -142,19 +112,11 @@ export class RouteGuards {
     if (!Array.isArray(rules) || keys.some((key) => key !== 'rules')) {
       throw this.#invalidOption(option, setting, 'false, or { rules } with a list of rules');
     }
-    const enforcement = this.#enforcement;
-    if (enforcement.step === null) {
+    if (this.#enforcement.guard === null) {
       throw this.#invalidOption(
         option,
         setting,
-        'a plugin with rules: route rules run next to the app rules, so register the plugin with rules (rules: [] for none)',
-      );
-    }
-    if (enforcement.guardOptions === null) {
-      throw this.#invalidOption(
-        option,
-        setting,
-        'no route rules next to the guard option: a route guard is built with the plugin guard options, which a given guard does not expose; pass the guard options to the plugin instead of guard',
+        'a plugin with rules or guard: route rules run next to the app rules, so register the plugin with rules (rules: [] for none) or guard',
       );
     }
     rules.forEach((rule: unknown, index) => {
@@ -168,7 +130,7 @@ export class RouteGuards {
       if (typeof rule.name !== 'string') {
         continue;
       }
-      const current = this.#ruleOwners.get(rule.name);
+      const current = this.#ownerOf(rule.name);
       if (current !== undefined && current !== owner) {
         throw this.#invalidOption(
           `${option}.rules[${index}].name`,
@@ -182,13 +144,24 @@ export class RouteGuards {
     }
   }
 
+  /**
+   * Returns the `config.ja4guard` object that uses a rule name, null for the
+   * app rules, or undefined when the name is free. Of a guard passed with the
+   * `guard` option only the rate-limit rule names can be read, so its other
+   * rule names count as free.
+   */
+  #ownerOf(name: string): object | null | undefined {
+    const owner = this.#ruleOwners.get(name);
+    if (owner === undefined && this.#enforcement.guard?.rateLimitPolicy(name) !== null) {
+      return null;
+    }
+    return owner;
+  }
+
   #createGuard(rules: RouteGuardConfig['rules']): Guard {
     const enforcement = this.#enforcement;
-    const guard = createGuard({
-      ...enforcement.guardOptions,
-      rules,
-      logger: guardLogger(enforcement.logger),
-    });
+    // #readRules rejects route rules when the app has no guard.
+    const guard = (enforcement.guard as Guard).withRules(rules);
     this.#guards.push(guard);
     enforcement.policyGuards.push(guard);
     return guard;
@@ -260,15 +233,14 @@ function sumCounts(total: DecisionCounts, route: DecisionCounts): DecisionCounts
 
 function mergeStats(app: GuardStats, routes: readonly GuardStats[]): GuardStats {
   let requestDecisions = app.requestDecisions;
-  let trackedKeys = app.trackedKeys;
   let storeAvailable = app.storeAvailable;
   let storeOutages = app.storeOutages;
   for (const route of routes) {
     requestDecisions = sumCounts(requestDecisions, route.requestDecisions);
-    trackedKeys += route.trackedKeys;
     storeAvailable &&= route.storeAvailable;
-    // All guards use one Redis and so count the same outages, and the largest count is their number.
+    // All guards use one store and so count the same outages, and the largest count is their number.
     storeOutages = Math.max(storeOutages, route.storeOutages);
   }
-  return { ...app, requestDecisions, trackedKeys, storeAvailable, storeOutages };
+  // trackedKeys needs no sum, because route guards count their keys in the app guard's budget.
+  return { ...app, requestDecisions, storeAvailable, storeOutages };
 }

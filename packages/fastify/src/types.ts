@@ -40,7 +40,9 @@ export type Ja4guardPluginOptions = FailureLogOptions &
 export interface RouteGuardConfig {
   /**
    * Rules that run on this route before the app's rules, in a guard built
-   * once when the route is registered, with the plugin's store options. Only
+   * once when the route is registered with `withRules()` of the app guard, so
+   * it shares the app guard's blocklist and store. Needs `rules` or `guard` on
+   * the plugin. Only
    * `block`, `rateLimit` and `log` rules at the request stage: use
    * `config: { ja4guard: false }` to exempt a route. Rule names must differ
    * from the app's rules and from other routes' rules, because with Redis a

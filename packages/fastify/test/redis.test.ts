@@ -1,6 +1,6 @@
 import { type GuardRule, redisStore } from '@ja4guard/guard';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type TestCertificate, testCertificate } from '../../../test/helpers/certificate.js';
 import { delay } from '../../../test/helpers/net.js';
 import {
@@ -131,6 +131,34 @@ describe.skipIf(!redis.available)(
       expect((await sendRequest(second.port)).status).toBe(200);
       expect((await sendRequest(first.port)).status).toBe(429);
       expect((await sendRequest(second.port)).status).toBe(429);
+    });
+
+    it('opens no connection for route rules', async () => {
+      const client = createClient();
+      clients.push(client);
+      await waitUntilReady(client);
+      const duplicate = vi.spyOn(client, 'duplicate');
+      const rule: GuardRule = {
+        name: 'login-limit',
+        action: 'rateLimit',
+        rateLimit: { points: 1, duration: 60 },
+      };
+      const { port } = await startApp(apps, {
+        certificate,
+        plugin: { rules: [], store: redisStore(client), keyPrefix: prefix },
+        routes: (app) => {
+          app.get('/login', { config: { ja4guard: { rules: [rule] } } }, async () => 'ok');
+          app.get('/signup', { config: { ja4guard: { rules: [] } } }, async () => 'ok');
+        },
+      });
+
+      // The app guard's blocklist subscriber is the only duplicate of the client.
+      expect(duplicate).toHaveBeenCalledTimes(1);
+      expect((await sendRequest(port, { path: '/login' })).status).toBe(200);
+      expect((await sendRequest(port, { path: '/login' })).status).toBe(429);
+      const stored = await admin.get(`${prefix}rl:login-limit:${nodeJa4}|127.0.0.1`);
+      expect(Number(stored)).toBe(2);
+      expect(duplicate).toHaveBeenCalledTimes(1);
     });
 
     describe('two servers on one blocklist', () => {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Decision, GuardRule } from '@ja4guard/guard';
+import { createGuard, type Decision, type GuardRule } from '@ja4guard/guard';
 import Fastify from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCertificate, testCertificate } from '../../../test/helpers/certificate.js';
@@ -117,7 +117,7 @@ describe('route config', () => {
     expect((await sendRequest(port, { path: '/a' })).status).toBe(429);
   });
 
-  it('copies a route ban to the app blocklist', async () => {
+  it('applies a route ban on every route', async () => {
     const rule: GuardRule = {
       name: 'login-ban',
       action: 'rateLimit',
@@ -155,6 +155,49 @@ describe('route config', () => {
     const decisions = app.ja4guard.metrics().guard!.requestDecisions;
     expect(decisions.byAction).toMatchObject({ pass: 1, limit: 1 });
     expect(decisions.byRule['login-limit']).toEqual({ pass: 1, limit: 1 });
+  });
+
+  it('adds route rules to a passed guard', async () => {
+    const guard = createGuard({ rules: [] });
+    const { app, port } = await startApp(apps, {
+      certificate,
+      plugin: { guard },
+      routes: (instance) => {
+        instance.get(
+          '/login',
+          { config: { ja4guard: { rules: [loginLimit(1)] } } },
+          async () => 'ok',
+        );
+      },
+    });
+    expect((await sendRequest(port, { path: '/login' })).status).toBe(200);
+    const limited = await sendRequest(port, { path: '/login' });
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({ rule: 'login-limit' });
+    expect((await sendRequest(port)).status).toBe(200);
+
+    await app.close();
+    // The plugin leaves a passed guard open, and its blocklist still takes writes.
+    await guard.blocklist.add(nodeJa4, { ttlSeconds: 60 });
+    expect(guard.blocklist.has(nodeJa4)).toBe(true);
+    await guard.close();
+  });
+
+  it('counts route keys once in trackedKeys', async () => {
+    const { app, port } = await startApp(apps, {
+      certificate,
+      plugin: { rules: [loginLimit(5, 'per-client')] },
+      routes: (instance) => {
+        instance.get(
+          '/login',
+          { config: { ja4guard: { rules: [loginLimit(5)] } } },
+          async () => 'ok',
+        );
+      },
+    });
+    await sendRequest(port, { path: '/login' });
+    // One key for the route limit and one for the app limit, both in the app guard's budget.
+    expect(app.ja4guard.metrics().guard!.trackedKeys).toBe(2);
   });
 
   it('warns about routes added before the plugin', async () => {
@@ -216,6 +259,17 @@ describe('route config errors', () => {
     const error = await routeError({ rules: [loginLimit(5)] }, { rules: [loginLimit(1)] });
     expect(error).toMatchObject({ option: 'config.ja4guard of route GET /r0.rules[0].name' });
     expect((error as Error).message).toContain('the app rules');
+  });
+
+  it('rejects a rate-limit name of a passed guard', async () => {
+    const guard = createGuard({ rules: [loginLimit(5)] });
+    try {
+      const error = await routeError({ guard }, { rules: [loginLimit(1)] });
+      expect(error).toMatchObject({ option: 'config.ja4guard of route GET /r0.rules[0].name' });
+      expect((error as Error).message).toContain('the app rules');
+    } finally {
+      await guard.close();
+    }
   });
 
   it('rejects a rule name of another route', async () => {

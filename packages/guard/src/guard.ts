@@ -4,12 +4,13 @@ import {
   type ConnectionHook,
   type ConnectionHookOptions,
 } from './connection/stage.js';
+import { GuardError, GuardErrorCode } from './errors.js';
 import type { LimitOutcome, RuleLimiter } from './limiter.js';
 import { ERROR_LOG_INTERVAL_MS, ThrottledLog } from './log.js';
 import { DecisionCounter, type DecisionCounts } from './metrics/decision-counters.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { RequestView } from './request-view.js';
-import { type CompiledBan, type CompiledRule, compileRules } from './rules.js';
+import { type CompiledBan, type CompiledRule, compileRules, type RuleHooks } from './rules.js';
 import { createStore, type GuardStore } from './store.js';
 import type {
   Decision,
@@ -19,6 +20,7 @@ import type {
   GuardContext,
   GuardMode,
   GuardOptions,
+  GuardRule,
   RuleStage,
 } from './types.js';
 
@@ -89,6 +91,14 @@ export interface Guard {
   /** Returns the quota of the `rateLimit` rule with this name, or null when there is none. */
   rateLimitPolicy(rule: string): RateLimitPolicy | null;
   /**
+   * Returns a guard with other request-stage rules on this guard's store: the
+   * same blocklist, Redis connections and in-memory key budget. With Redis, a
+   * rule's counters are shared with any rule of the same name. Its `close()`
+   * leaves the store open. Throws a `GuardError` for an invalid rule and
+   * `ERR_JA4GUARD_INVALID_RULE` for a rule with `stage: 'connection'`.
+   */
+  withRules(rules: readonly GuardRule[]): Guard;
+  /**
    * Stops timers and closes the blocklist subscriber connection. The Redis
    * client passed in stays open. Checks keep working on local state.
    */
@@ -147,6 +157,8 @@ class GuardImpl implements Guard {
     private readonly store: GuardStore,
     private readonly options: ResolvedOptions,
     private readonly errors: ThrottledLog,
+    /** False for a guard from `withRules()`, whose store belongs to another guard. */
+    private readonly ownsStore = true,
   ) {
     this.blocklist = store.blocklist;
     this.mode = options.mode;
@@ -260,9 +272,23 @@ class GuardImpl implements Guard {
     };
   }
 
+  withRules(rules: readonly GuardRule[]): Guard {
+    const compiled = compileRules(rules, ruleHooks(this.errors));
+    const index = compiled.findIndex((rule) => rule.stage === 'connection');
+    if (index !== -1) {
+      throw new GuardError(GuardErrorCode.INVALID_RULE, 'Invalid rule', {
+        rule: (compiled[index] as CompiledRule).name,
+        option: `rules[${index}].stage`,
+        value: 'connection',
+        hint: "Use stage 'request': connection-stage rules run only in the connectionHook() of the guard from createGuard(), so put them in its rules.",
+      });
+    }
+    return new GuardImpl(compiled, this.store, this.options, this.errors, false);
+  }
+
   close(): Promise<void> {
     if (this.closing === null) {
-      this.closing = this.store.close();
+      this.closing = this.ownsStore ? this.store.close() : Promise.resolve();
     }
     return this.closing;
   }
@@ -440,7 +466,14 @@ class GuardImpl implements Guard {
 export function createGuard(options?: GuardOptions): Guard {
   const resolved = resolveOptions(options);
   const errors = new ThrottledLog(resolved.logger, ERROR_LOG_INTERVAL_MS);
-  const rules = compileRules(options?.rules, {
+  const rules = compileRules(options?.rules, ruleHooks(errors));
+  const store = createStore(resolved, errors);
+  return new GuardImpl(rules, store, resolved, errors);
+}
+
+/** Logs errors of rule predicates and key functions, throttled per rule. */
+function ruleHooks(errors: ThrottledLog): RuleHooks {
+  return {
     onPredicateError: (rule, error) =>
       errors.error(
         `predicate:${rule}`,
@@ -453,7 +486,5 @@ export function createGuard(options?: GuardOptions): Guard {
         { rule, err: error },
         'A rate-limit key function failed; the rule is skipped for this request',
       ),
-  });
-  const store = createStore(resolved, errors);
-  return new GuardImpl(rules, store, resolved, errors);
+  };
 }
