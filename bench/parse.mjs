@@ -6,7 +6,7 @@ import { calculateJa4, readTlsClientHello } from 'read-tls-client-hello';
 import { chromeLikeHello, chromeRow } from './lib/hello.mjs';
 import { median } from './lib/stats.mjs';
 
-/** A byte stream (not object mode) that holds `bytes`, as a socket would deliver them. */
+/** A byte stream (not object mode) that contains `bytes`, as a socket would deliver them. */
 function byteStream(bytes) {
   const stream = new PassThrough();
   stream.end(bytes);

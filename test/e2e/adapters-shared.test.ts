@@ -48,7 +48,7 @@ describe('fastify and express together', () => {
     });
     await guard.blocklist.add(nodeJa4, { ttlSeconds: 60 });
 
-    // The Fastify plugin drops the connection before the handshake; the Express server answers 403.
+    // The Fastify plugin drops the connection before the handshake; the Express server responds with 403.
     await expect(sendRequest(fastify.port)).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect((await sendRequest(express.port)).status).toBe(403);
     expect(guard.stats().connectionDecisions.byAction.block).toBe(1);
@@ -64,7 +64,7 @@ describe('fastify and express together', () => {
     for (let index = 0; index < 2; index++) {
       const fromFastify = comparable(await sendRequest(fastify.port, { path: '/fingerprint' }));
       const fromExpress = comparable(await sendRequest(express.port, { path: '/fingerprint' }));
-      // The first answer is the fingerprint, whose fields differ only in key order.
+      // The first response is the fingerprint, whose fields differ only in key order.
       if (index === 0) {
         expect(fromFastify.status).toBe(200);
         expect(fromExpress.rateLimit).toBe(fromFastify.rateLimit);

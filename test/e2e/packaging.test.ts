@@ -8,7 +8,7 @@ const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const packages = ['core', 'guard', 'fastify', 'express', 'cli'];
 
-// `pnpm test` builds every package first; these tests check what a user of
+// `pnpm test` builds every package first. These tests check what a user of
 // the published packages gets: the ESM build and its type declarations,
 // loaded by plain Node without the TypeScript sources.
 describe.each(packages)('@ja4guard/%s as published', (name) => {

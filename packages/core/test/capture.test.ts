@@ -48,7 +48,7 @@ function httpsGet(port: number, path = '/'): Promise<{ status: number; body: str
   });
 }
 
-/** Starts an https server that answers with the JA4 of the request's connection. */
+/** Starts an https server that responds with the JA4 of the request's connection. */
 async function startJa4Server(options: Parameters<typeof createServer>[0]['capture'] = {}) {
   const server = createServer({ ...certificate, capture: options }, (request, response) => {
     response.end(getFingerprint(request.socket)?.ja4 ?? 'none');

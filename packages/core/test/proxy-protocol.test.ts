@@ -101,7 +101,7 @@ describe('readProxyHeader', () => {
   });
 });
 
-/** Starts a server that answers with the client address it sees and the JA4. */
+/** Starts a server that responds with the client address from its socket and the JA4. */
 async function startServer(capture: CaptureOptions) {
   const server = createServer({ ...certificate, capture }, (request, response) => {
     const client = getProxiedClient(request.socket);

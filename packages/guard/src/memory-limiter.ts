@@ -33,10 +33,10 @@ export class KeyBudget {
 
   /**
    * Marks a limiter's key as used, evicting the least recently used key past
-   * the cap. A key is moved to the recent end only when more than half the cap
-   * of touches happened since its last move: a move costs a delete and an
-   * insert on every request otherwise, and the order stays exact enough that
-   * only keys idle for at least half the cap can be evicted.
+   * the cap. A key moves to the recent end only when more than half the cap
+   * of touches happened since its last move, because a move costs a delete
+   * and an insert. The order stays exact enough that only keys idle for at
+   * least half the cap can be evicted.
    */
   touch(owner: BoundedMemoryLimiter, key: string): void {
     const budgetKey = owner.budgetPrefix + key;

@@ -23,10 +23,10 @@ export interface Ja4Parts {
 const TRANSPORT_CHARACTER: Record<Transport, string> = { tcp: 't', quic: 'q', dtls: 'd' };
 
 function withoutGrease(values: readonly number[] | null): number[] {
-  const kept: number[] = [];
-  if (values === null) return kept;
-  for (const value of values) if (!isGrease(value)) kept.push(value);
-  return kept;
+  const nonGrease: number[] = [];
+  if (values === null) return nonGrease;
+  for (const value of values) if (!isGrease(value)) nonGrease.push(value);
+  return nonGrease;
 }
 
 /** Formats a list length as two digits, capped at 99. */

@@ -88,7 +88,7 @@ export function readUint8List(reader: ByteReader, dataEnd: number, field: string
 
 /**
  * Reads server_name (RFC 6066 section 3) and returns the first host_name, or
- * null when the list holds none.
+ * null when the list contains none.
  */
 export function readServerName(reader: ByteReader, dataEnd: number): string | null {
   if (reader.pos === dataEnd) return null;

@@ -199,7 +199,7 @@ function addRateLimitFields(
 
 /**
  * Seconds for `Retry-After`: the decision's wait rounded up, at least 1. The
- * draft (section 6) says Retry-After SHOULD NOT end before the effective
+ * draft (section 6) requires that Retry-After SHOULD NOT end before the effective
  * window of `RateLimit`; both are computed from the same reset time.
  */
 function retryAfterSeconds(decision: Decision): number {
