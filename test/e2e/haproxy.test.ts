@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fingerprint } from '@ja4guard/core';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../examples/behind-haproxy/app.js';
 import { testCertificate } from '../helpers/certificate.js';
 import { curlGet, nodeHttpsGet } from '../helpers/clients.js';
-import { delay } from '../helpers/net.js';
+import { freePort, waitForPort } from '../helpers/net.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { hasTool } from '../helpers/tools.js';
 
@@ -17,36 +17,6 @@ const curl = hasTool('curl');
 const CONFIG = fileURLToPath(
   new URL('../../examples/behind-haproxy/haproxy-passthrough.cfg', import.meta.url),
 );
-
-/** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Resolves once something accepts TCP connections on `port`, polling for up to `timeoutMs`. */
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (accepted) return;
-    if (Date.now() > deadline)
-      throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await delay(50);
-  }
-}
 
 describe.skipIf(!haproxyInstalled)('behind HAProxy with PROXY protocol v2', () => {
   let app: FastifyInstance;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '@ja4guard/core';
@@ -10,40 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../examples/behind-haproxy/app.js';
 import { testCertificate } from '../helpers/certificate.js';
 import { nodeHttpsGet } from '../helpers/clients.js';
-import { delay } from '../helpers/net.js';
+import { freePort, waitForPort } from '../helpers/net.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { hasTool } from '../helpers/tools.js';
 
 const nginxInstalled = hasTool('nginx', ['-v']);
 const CONFIG = new URL('../../examples/behind-haproxy/nginx-passthrough.conf', import.meta.url);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (accepted) return;
-    if (Date.now() > deadline)
-      throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await delay(50);
-  }
-}
 
 describe.skipIf(!nginxInstalled)('behind nginx with PROXY protocol v1', () => {
   let app: FastifyInstance;
