@@ -4,8 +4,7 @@ import type { Socket } from 'node:net';
 import { type TLSSocket, Server as TlsServer } from 'node:tls';
 import { type ClientHelloParseError, isClientHelloParseError, ParseErrorCode } from '../errors.js';
 import { fingerprintClientHello } from '../fingerprint/fingerprint.js';
-import { parseClientHello } from '../parser/client-hello.js';
-import { measureClientHello } from '../parser/measure.js';
+import { type ClientHello, readAvailableClientHello } from '../parser/client-hello.js';
 import { CaptureOptionError } from './errors.js';
 import {
   type CaptureOptions,
@@ -178,27 +177,20 @@ class HelloReader {
     const helloBytes = this.#headerLength > 0 ? buffer.subarray(this.#headerLength) : buffer;
     if (helloBytes.length === 0) return;
     const maxHelloBytes = options.maxHelloBytes - this.#headerLength;
-    let helloLength: number;
+    let hello: ClientHello | null;
     try {
-      helloLength = measureClientHello(helloBytes, maxHelloBytes);
+      hello = readAvailableClientHello(helloBytes, maxHelloBytes);
     } catch (error) {
       this.#rejectBytes(error, helloBytes);
       return;
     }
-    if (helloLength === 0) return;
+    if (hello === null) return;
 
-    let result: CaptureResult;
-    try {
-      const hello = parseClientHello(helloBytes.subarray(0, helloLength), { maxHelloBytes });
-      result = {
-        status: 'captured',
-        fingerprint: fingerprintClientHello(hello),
-        clientHello: options.keepClientHello ? hello : null,
-      };
-    } catch (error) {
-      this.#rejectBytes(error, helloBytes);
-      return;
-    }
+    const result: CaptureResult = {
+      status: 'captured',
+      fingerprint: fingerprintClientHello(hello),
+      clientHello: options.keepClientHello ? hello : null,
+    };
     this.#capture.counters.captured++;
     this.#stopReading();
     if (options.onClientHello === undefined) {

@@ -112,6 +112,19 @@ export function parseClientHello(input: Uint8Array, options?: ParseOptions): Cli
   return readBody(location);
 }
 
+/**
+ * Parses the ClientHello at the start of `input` once its records are
+ * complete, or returns null while more bytes are needed. Bytes after the
+ * hello are left alone. Capture calls this after every chunk, so the records
+ * are located once, not once to measure and again to parse.
+ *
+ * @throws {ClientHelloParseError} when the bytes cannot be a ClientHello.
+ */
+export function readAvailableClientHello(input: Uint8Array, maxBytes: number): ClientHello | null {
+  const location = locateClientHello(input, maxBytes, false);
+  return location === null ? null : readBody(location);
+}
+
 function readBody(location: HandshakeLocation): ClientHello {
   const reader = new ByteReader(
     location.bytes,
