@@ -6,7 +6,7 @@ import { calculateJa4, readTlsClientHello } from 'read-tls-client-hello';
 import { chromeLikeHello, chromeRow } from './lib/hello.mjs';
 import { median } from './lib/stats.mjs';
 
-/** A byte stream (not object mode) that contains `bytes`, as a socket would deliver them. */
+/** Returns a byte stream (not object mode) that delivers `bytes` as a socket would. */
 function byteStream(bytes) {
   const stream = new PassThrough();
   stream.end(bytes);

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fingerprint } from '@ja4guard/core';
@@ -8,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../examples/behind-haproxy/app.js';
 import { testCertificate } from '../helpers/certificate.js';
 import { curlGet, nodeHttpsGet } from '../helpers/clients.js';
-import { freePort, waitForPort } from '../helpers/net.js';
+import { type ListenerProcess, startListener } from '../helpers/listener-process.js';
+import { freePort } from '../helpers/net.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { hasTool } from '../helpers/tools.js';
 
@@ -20,9 +19,8 @@ const CONFIG = fileURLToPath(
 
 describe.skipIf(!haproxyInstalled)('behind HAProxy with PROXY protocol v2', () => {
   let app: FastifyInstance;
-  let haproxy: ChildProcess;
+  let haproxy: ListenerProcess | undefined;
   let haproxyPort: number;
-  let haproxyOutput = '';
 
   beforeAll(async () => {
     app = await buildApp({
@@ -33,27 +31,14 @@ describe.skipIf(!haproxyInstalled)('behind HAProxy with PROXY protocol v2', () =
     await app.listen({ port: 0, host: '127.0.0.1' });
     const appPort = (app.server.address() as AddressInfo).port;
     haproxyPort = await freePort();
-    haproxy = spawn('haproxy', ['-f', CONFIG, '-db'], {
-      env: { ...process.env, HAPROXY_PORT: String(haproxyPort), APP_PORT: String(appPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    haproxy.stdout?.on('data', (chunk: Buffer) => {
-      haproxyOutput += chunk.toString();
-    });
-    haproxy.stderr?.on('data', (chunk: Buffer) => {
-      haproxyOutput += chunk.toString();
-    });
-    await waitForPort(haproxyPort, 10_000).catch((error: Error) => {
-      throw new Error(`${error.message}; HAProxy output:\n${haproxyOutput}`);
+    haproxy = await startListener('haproxy', ['-f', CONFIG, '-db'], haproxyPort, {
+      HAPROXY_PORT: String(haproxyPort),
+      APP_PORT: String(appPort),
     });
   });
 
   afterAll(async () => {
-    if (haproxy !== undefined && haproxy.exitCode === null) {
-      const exited = once(haproxy, 'exit');
-      haproxy.kill('SIGTERM');
-      await exited;
-    }
+    await haproxy?.stop();
     await app?.close();
   });
 

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../examples/behind-haproxy/app.js';
 import { testCertificate } from '../helpers/certificate.js';
 import { nodeHttpsGet } from '../helpers/clients.js';
-import { freePort, waitForPort } from '../helpers/net.js';
+import { type ListenerProcess, startListener } from '../helpers/listener-process.js';
+import { freePort } from '../helpers/net.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { hasTool } from '../helpers/tools.js';
 
@@ -19,10 +18,9 @@ const CONFIG = new URL('../../examples/behind-haproxy/nginx-passthrough.conf', i
 
 describe.skipIf(!nginxInstalled)('behind nginx with PROXY protocol v1', () => {
   let app: FastifyInstance;
-  let nginx: ChildProcess;
+  let nginx: ListenerProcess | undefined;
   let nginxPort: number;
   let directory: string;
-  let output = '';
 
   beforeAll(async () => {
     app = await buildApp({
@@ -41,30 +39,15 @@ describe.skipIf(!nginxInstalled)('behind nginx with PROXY protocol v1', () => {
       .replace('listen 127.0.0.1:8443;', `listen 127.0.0.1:${nginxPort};`)
       .replace('proxy_pass 127.0.0.1:9443;', `proxy_pass 127.0.0.1:${appPort};`)}`;
     await writeFile(join(directory, 'nginx.conf'), config);
-    nginx = spawn(
+    nginx = await startListener(
       'nginx',
       ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      nginxPort,
     );
-    nginx.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    nginx.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await waitForPort(nginxPort, 10_000).catch((error: Error) => {
-      throw new Error(`${error.message}; nginx output:\n${output}`);
-    });
   });
 
   afterAll(async () => {
-    if (nginx !== undefined && nginx.exitCode === null) {
-      const exited = once(nginx, 'exit');
-      nginx.kill('SIGTERM');
-      await exited;
-    }
+    await nginx?.stop();
     await app?.close();
     if (directory !== undefined) await rm(directory, { recursive: true, force: true });
   });
